@@ -1,0 +1,1 @@
+"""Analysis: detectors, measures and checklist verdicts over an Encounter."""

@@ -1,0 +1,1 @@
+"""The ``deescalate`` command. It is the only place that prints or exits."""

@@ -1,0 +1,101 @@
+"""Entry point: every command, with errors turned into one-line messages."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from deescalate.checklist import load_checklist
+from deescalate.encounter.readers import FORMATS, read_encounter, speakers_without_role
+from deescalate.encounter.roles import load_roles_file
+from deescalate.encounter.writers import WRITERS, write_atomic
+from deescalate.errors import DeescalateError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="deescalate: review police encounters against the de-escalation checklist.",
+)
+out = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+RolesOption = Annotated[
+    Path | None,
+    typer.Option("--roles", help="YAML file mapping speaker names to officer/dispatcher/subject/bystander/other."),
+]
+FormatOption = Annotated[
+    str | None, typer.Option("--input-format", help=f"Force the input format: {', '.join(FORMATS)}.")
+]
+
+
+def load_one(path: Path, roles: Path | None, input_format: str | None):  # type: ignore[no-untyped-def]
+    roles_map = load_roles_file(roles) if roles else None
+    encounter = read_encounter(path, roles_file=roles_map, input_format=input_format)
+    unknown = speakers_without_role(encounter)
+    if unknown:
+        err.print(
+            f"[yellow]{path}: no role known for {', '.join(unknown)}; treated as 'other' "
+            "(pass --roles roles.yaml to name them)[/yellow]"
+        )
+    return encounter
+
+
+@app.command()
+def checklist() -> None:
+    """Print the de-escalation checklist."""
+    cl = load_checklist()
+    for item in cl.items:
+        out.print(f"[bold]{item.id}  {item.title}[/bold]")
+        out.print(f"    {item.description}")
+        for q in item.questions:
+            out.print(f"    • {q}")
+        out.print()
+    out.print(f"[bold]{cl.delivery.title}[/bold]")
+    out.print(f"    {cl.delivery.description}")
+    for p in cl.delivery.practices:
+        out.print(f"    • {p}")
+
+
+@app.command()
+def convert(
+    source: Annotated[Path, typer.Argument(help="Transcript: encounter JSON, WebVTT, SRT, Whisper JSON or text.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Where to write; stdout if absent.")] = None,
+    to: Annotated[str, typer.Option("--to", help=f"Output format: {', '.join(WRITERS)}.")] = "json",
+    roles: RolesOption = None,
+    input_format: FormatOption = None,
+) -> None:
+    """Convert a transcript to encounter/v1 JSON (or another transcript format)."""
+    if to not in WRITERS:
+        raise typer.BadParameter(f"--to must be one of {', '.join(WRITERS)}")
+    encounter = load_one(source, roles, input_format)
+    text = WRITERS[to](encounter)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(output, text)
+        err.print(f"wrote {output} ({len(encounter.utterances)} utterances, {len(encounter.participants)} speakers)")
+
+
+def main() -> None:
+    try:
+        app()
+    except DeescalateError as exc:
+        err.print(f"error: {exc.one_line()}", markup=False, highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted", markup=False)
+        sys.exit(130)
+    except Exception as exc:  # last resort: a user never sees a traceback
+        if os.environ.get("DEESCALATE_DEBUG"):
+            raise
+        err.print(
+            f"error: internal error {type(exc).__name__}: {exc} (set DEESCALATE_DEBUG=1 for details)",
+            markup=False,
+            highlight=False,
+        )
+        sys.exit(1)

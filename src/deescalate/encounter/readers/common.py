@@ -1,0 +1,186 @@
+"""What every reader shares: safe loading of text and checks on the result."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from deescalate.encounter.model import Encounter, Participant, Role, Utterance
+from deescalate.encounter.roles import resolve_role
+from deescalate.errors import Code, InputError
+from deescalate.settings import Settings
+
+# A speaker's new utterance may start this much before its previous one ends
+# (ASR and caption tools round segment edges) before we call it an overlap.
+SAME_SPEAKER_OVERLAP_TOLERANCE_S = 0.5
+
+UNKNOWN_SPEAKER = "Unknown"
+
+
+def read_text(path: Path, settings: Settings) -> str:
+    """Read a whole input file as text, refusing empty, huge or non-UTF-8 files."""
+    where = str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError(Code.E001, "file not found", file=where) from None
+    if path.is_dir():
+        raise InputError(Code.E005, "is a folder, not a file", file=where)
+    if size > settings.max_input_bytes:
+        raise InputError(
+            Code.E003,
+            f"file is {size / 1e6:.1f} MB; the limit is {settings.max_input_bytes / 1e6:.1f} MB "
+            "(set DEESCALATE_MAX_INPUT_BYTES to change it)",
+            file=where,
+        )
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise InputError(
+                Code.E004,
+                f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+                file=where,
+                where=f"line {line}",
+            ) from None
+    if not text.strip():
+        raise InputError(Code.E002, "file is empty", file=where)
+    return text
+
+
+_TS = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?$")
+
+
+def parse_clock(value: str, *, file: str, where: str) -> float:
+    """Parse hh:mm:ss.mmm, mm:ss, mm:ss,mmm into seconds."""
+    m = _TS.match(value.strip())
+    if not m:
+        raise InputError(Code.E021, f"bad timestamp {value.strip()!r}", file=file, where=where)
+    hours, minutes, seconds, frac = m.groups()
+    if int(seconds) >= 60 or (hours is not None and int(minutes) >= 60):
+        raise InputError(Code.E021, f"bad timestamp {value.strip()!r}", file=file, where=where)
+    total = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
+    if frac:
+        total += int(frac.ljust(3, "0")) / 1000
+    return float(total)
+
+
+@dataclass
+class RawTurn:
+    """One utterance as a reader found it, before participants are resolved."""
+
+    speaker: str
+    start: float
+    end: float | None
+    text: str
+    where: str
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def build_encounter(
+    turns: list[RawTurn],
+    *,
+    file: str,
+    encounter_id: str,
+    roles_file: dict[str, Role] | None,
+    settings: Settings,
+    meta: dict[str, object] | None = None,
+) -> Encounter:
+    """Turn a reader's raw turns into a checked Encounter."""
+    if not turns:
+        raise InputError(Code.E002, "file has no utterances", file=file)
+    names: dict[str, str] = {}
+    for turn in turns:
+        names.setdefault(turn.speaker.casefold(), turn.speaker)
+    ids: dict[str, str] = {}
+    participants = []
+    for key, name in names.items():
+        pid = _unique_id(name, ids.values())
+        ids[key] = pid
+        role = resolve_role(name, declared=None, roles_file=roles_file)
+        participants.append(Participant(id=pid, role=role, name=name))
+    utterances = [
+        Utterance(
+            id=f"u{i}",
+            speaker=ids[t.speaker.casefold()],
+            start=round(t.start, 3),
+            end=None if t.end is None else round(t.end, 3),
+            text=t.text,
+            **t.extra,  # type: ignore[arg-type]
+        )
+        for i, t in enumerate(turns, 1)
+    ]
+    encounter = Encounter(
+        id=encounter_id, participants=participants, utterances=utterances, **(meta or {})  # type: ignore[arg-type]
+    )
+    check_encounter(encounter, file=file, settings=settings, places=[t.where for t in turns])
+    return encounter
+
+
+def _unique_id(name: str, taken: object) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "speaker"
+    pid, n = base, 2
+    while pid in taken:  # type: ignore[operator]
+        pid, n = f"{base}-{n}", n + 1
+    return pid
+
+
+def check_encounter(
+    encounter: Encounter, *, file: str, settings: Settings, places: list[str] | None = None
+) -> None:
+    """Checks every reader applies: ids, speakers, time order, overlaps, size."""
+
+    def where(i: int) -> str:
+        return places[i] if places else f"utterances[{i}]"
+
+    if len(encounter.utterances) > settings.max_utterances:
+        raise InputError(
+            Code.E017,
+            f"{len(encounter.utterances)} utterances; the limit is {settings.max_utterances} "
+            "(set DEESCALATE_MAX_UTTERANCES to change it)",
+            file=file,
+        )
+    seen_participants: set[str] = set()
+    for i, p in enumerate(encounter.participants):
+        if p.id in seen_participants:
+            raise InputError(Code.E016, f"participant id {p.id!r} is used twice", file=file, where=f"participants[{i}]")
+        seen_participants.add(p.id)
+    seen: set[str] = set()
+    last_start = 0.0
+    last_by_speaker: dict[str, Utterance] = {}
+    for i, u in enumerate(encounter.utterances):
+        if u.id in seen:
+            raise InputError(Code.E016, f"utterance id {u.id!r} is used twice", file=file, where=where(i))
+        seen.add(u.id)
+        if u.speaker not in seen_participants:
+            raise InputError(
+                Code.E012, f"speaker {u.speaker!r} is not listed in participants", file=file, where=where(i)
+            )
+        if u.end is not None and u.end < u.start:
+            raise InputError(
+                Code.E014, f"ends at {u.end:g}s, before it starts at {u.start:g}s", file=file, where=where(i)
+            )
+        if u.start < last_start:
+            raise InputError(
+                Code.E013,
+                f"starts at {u.start:g}s, before the previous utterance at {last_start:g}s",
+                file=file,
+                where=where(i),
+            )
+        last_start = u.start
+        previous = last_by_speaker.get(u.speaker)
+        if previous is not None and previous.end is not None:
+            if u.start < previous.end - SAME_SPEAKER_OVERLAP_TOLERANCE_S:
+                raise InputError(
+                    Code.E015,
+                    f"starts at {u.start:g}s while the same speaker's utterance {previous.id} runs to "
+                    f"{previous.end:g}s",
+                    file=file,
+                    where=where(i),
+                )
+        last_by_speaker[u.speaker] = u

@@ -1,0 +1,109 @@
+"""encounter/v1 JSON and faster-whisper / WhisperX JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from deescalate.encounter.model import FORMAT, Encounter, Participant, Role
+from deescalate.encounter.readers.common import UNKNOWN_SPEAKER, RawTurn, build_encounter, check_encounter
+from deescalate.encounter.roles import resolve_role
+from deescalate.errors import Code, InputError
+from deescalate.settings import Settings
+
+
+def parse_json(text: str, file: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            Code.E010, f"not valid JSON: {exc.msg}", file=file, where=f"line {exc.lineno} column {exc.colno}"
+        ) from None
+
+
+def is_encounter_json(data: Any) -> bool:
+    return isinstance(data, dict) and (data.get("format") == FORMAT or "utterances" in data)
+
+
+def is_whisper_json(data: Any) -> bool:
+    if isinstance(data, dict):
+        return isinstance(data.get("segments"), list)
+    return isinstance(data, list) and bool(data) and isinstance(data[0], dict) and "start" in data[0]
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def read_encounter_json(
+    data: Any, *, file: str, roles_file: dict[str, Role] | None, settings: Settings
+) -> Encounter:
+    fmt = data.get("format")
+    if fmt is not None and fmt != FORMAT:
+        raise InputError(Code.E005, f"format {fmt!r} is not {FORMAT!r}", file=file, where="format")
+    try:
+        encounter = Encounter.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise InputError(Code.E011, err["msg"].lower(), file=file, where=_field_path(err["loc"])) from None
+    if roles_file:
+        encounter = encounter.model_copy(
+            update={
+                "participants": [
+                    p.model_copy(
+                        update={"role": resolve_role(p.name or p.id, declared=p.role, roles_file=roles_file)}
+                    )
+                    for p in encounter.participants
+                ]
+            }
+        )
+    check_encounter(encounter, file=file, settings=settings)
+    return encounter
+
+
+def read_whisper_json(
+    data: Any, *, file: str, encounter_id: str, roles_file: dict[str, Role] | None, settings: Settings
+) -> Encounter:
+    segments = data if isinstance(data, list) else data["segments"]
+    turns: list[RawTurn] = []
+    for i, seg in enumerate(segments):
+        where = f"segments[{i}]"
+        if not isinstance(seg, dict):
+            raise InputError(Code.E011, "segment must be an object", file=file, where=where)
+        try:
+            start = float(seg["start"])
+            end = float(seg["end"]) if seg.get("end") is not None else None
+            text = str(seg["text"]).strip()
+        except KeyError as exc:
+            raise InputError(Code.E011, f"missing {exc.args[0]!r}", file=file, where=where) from None
+        except (TypeError, ValueError):
+            raise InputError(Code.E011, "start/end must be numbers", file=file, where=where) from None
+        if start < 0:
+            raise InputError(Code.E021, "start is negative", file=file, where=where)
+        if not text:
+            continue
+        speaker = str(seg.get("speaker") or UNKNOWN_SPEAKER)
+        extra: dict[str, object] = {}
+        if isinstance(seg.get("words"), list):
+            extra["words"] = seg["words"]
+        turns.append(RawTurn(speaker, start, end, text, where, extra))
+    meta: dict[str, object] = {}
+    if isinstance(data, dict) and data.get("language"):
+        meta["language"] = data["language"]
+    return build_encounter(
+        turns, file=file, encounter_id=encounter_id, roles_file=roles_file, settings=settings, meta=meta
+    )
+
+
+def participant_for(name: str) -> Participant:
+    return Participant(id=name, name=name)
+
+
+def encounter_id_for(path: Path) -> str:
+    return path.stem

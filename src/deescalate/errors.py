@@ -1,0 +1,76 @@
+"""One exception hierarchy, with codes kept in one place.
+
+Every error that a user can cause carries the file, the place in it and the
+problem, so the CLI (and later the web layer) can print one line without a
+traceback.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Code(str, Enum):
+    """Error codes. The text is the default message; callers add specifics."""
+
+    E001 = "file not found"
+    E002 = "file is empty"
+    E003 = "file is too large"
+    E004 = "file is not UTF-8 text"
+    E005 = "unknown file format"
+    E010 = "not valid JSON"
+    E011 = "field is missing or has the wrong type"
+    E012 = "speaker is not a participant"
+    E013 = "timestamps go backwards"
+    E014 = "end time is before start time"
+    E015 = "utterance overlaps the same speaker's previous utterance"
+    E016 = "duplicate id"
+    E017 = "file has too many utterances"
+    E020 = "line is not in the expected form"
+    E021 = "bad timestamp"
+    E030 = "roles file is invalid"
+    E040 = "rule file is invalid"
+    E041 = "config file is invalid"
+    E050 = "corpus has no annotated encounters"
+    E060 = "setting is invalid"
+
+
+class DeescalateError(Exception):
+    """Base of every error deescalate raises on purpose."""
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        code: Code,
+        detail: str = "",
+        *,
+        file: str | None = None,
+        where: str | None = None,
+    ) -> None:
+        self.code = code
+        self.detail = detail or code.value
+        self.file = file
+        self.where = where
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        place = ":".join(p for p in (self.file, self.where) if p)
+        prefix = f"{place}: " if place else ""
+        return f"{prefix}{self.detail} [{self.code.name}]"
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {
+            "code": self.code.name,
+            "message": self.detail,
+            "file": self.file,
+            "where": self.where,
+        }
+
+
+class InputError(DeescalateError):
+    """The user's input file is missing, unreadable or malformed."""
+
+
+class ConfigError(DeescalateError):
+    """A rule, roles or config file is malformed."""

@@ -1,0 +1,48 @@
+"""One settings object, read from environment variables prefixed DEESCALATE_."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from deescalate.errors import Code, ConfigError
+
+PREFIX = "DEESCALATE_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # A one-hour encounter as JSON is well under 5 MB; 100 MB leaves room for
+    # a shift of merged recordings while refusing accidental binary uploads.
+    max_input_bytes: int = 100 * 1024 * 1024
+    max_utterances: int = 200_000
+    # Extra rules an agency adds or switches off (YAML), see README.
+    rules_config: Path | None = None
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(PREFIX + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            try:
+                if f.name == "rules_config":
+                    values[f.name] = Path(raw)
+                else:
+                    number = int(raw)
+                    if number <= 0:
+                        raise ValueError
+                    values[f.name] = number
+            except ValueError:
+                raise ConfigError(
+                    Code.E060,
+                    f"{PREFIX}{f.name.upper()}={raw!r} must be a positive whole number",
+                ) from None
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def get_settings() -> Settings:
+    return Settings.from_env()
