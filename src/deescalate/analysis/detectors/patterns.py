@@ -1,0 +1,96 @@
+"""The data-driven detector: one compiled rule from the YAML rule files."""
+
+from __future__ import annotations
+
+from deescalate.analysis.context import UtteranceContext
+from deescalate.analysis.findings import Finding
+from deescalate.analysis.labels import LABEL_ITEMS
+from deescalate.analysis.rules import CompiledRule
+
+EXPLANATIONS = {
+    "info_gathering": "Asks for or relays facts that assess the situation",
+    "civil_matter": "Names the matter as civil or points to a non-police remedy",
+    "resource_request": "Asks for or offers another resource",
+    "command": "Gives a directive the person is expected to obey",
+    "conflicting_command": "Gives a command that cannot be obeyed together with one still in force",
+    "threat_of_force": "Warns that force will be used against the person",
+    "explanation": "Explains the reason for the contact or what happens next",
+    "insult": "Uses insulting, mocking or demeaning language at the person",
+    "respect_marker": "Uses a courtesy: introduction, sir/ma'am, name, please, thanks or apology",
+    "inability_cue": "Says the person may be unable to hear, understand, move or comply",
+    "capacity_check": "Checks whether the person can hear, understand or comply, or helps with the cause",
+    "dismissal": "Brushes off a stated inability or distress",
+    "slow_down": "Takes time explicitly",
+    "distance": "Creates or keeps distance or cover",
+    "backup_request": "Asks for or waits for more officers",
+    "empathy": "Acknowledges the person's feelings or wish to help",
+    "active_listening": "Asks an open question or reflects back what the person said",
+}
+
+
+def make_finding(
+    ctx: UtteranceContext,
+    *,
+    label: str,
+    start: int,
+    end: int,
+    rule: str,
+    confidence: float,
+    explanation: str,
+    conflicts_with: str | None = None,
+) -> Finding:
+    u = ctx.utterance
+    return Finding(
+        label=label,
+        checklist_item=LABEL_ITEMS[label],
+        utterance_ids=(u.id,),
+        speaker=u.speaker,
+        role=ctx.role.value,
+        start=u.start,
+        end=u.end,
+        span=(start, end),
+        quote=u.text[start:end],
+        rule=rule,
+        confidence=confidence,
+        explanation=explanation,
+        conflicts_with=conflicts_with,
+    )
+
+
+class PatternDetector:
+    """Finds a rule's patterns clause by clause; ``unless`` vetoes a clause."""
+
+    def __init__(self, rule: CompiledRule) -> None:
+        self.rule = rule
+        self.label = rule.spec.label
+        self.roles = frozenset(rule.spec.speakers)
+        self.civilian_only = rule.spec.addressed == "civilian"
+
+    def detect(self, ctx: UtteranceContext) -> Finding | None:
+        if ctx.role not in self.roles:
+            return None
+        prepared = ctx.prepared
+        regex = self.rule.regex
+        if regex.search(prepared.text) is None:  # cheap whole-utterance test first
+            return None
+        for clause, to_civilian in zip(prepared.clauses, ctx.to_civilian, strict=True):
+            if self.civilian_only and not to_civilian:
+                continue
+            m = regex.search(clause.text)
+            if m is None:
+                continue
+            if self.rule.unless is not None and self.rule.unless.search(clause.text):
+                continue
+            pattern_no = int((m.lastgroup or "p0")[1:])
+            base = self.rule.spec.explanation or EXPLANATIONS[self.label]
+            return make_finding(
+                ctx,
+                label=self.label,
+                start=clause.start + m.start(),
+                end=clause.start + m.end(),
+                rule=self.rule.rule_id,
+                confidence=self.rule.spec.confidence,
+                explanation=f'{base}: "{ctx.utterance.text[clause.start + m.start():clause.start + m.end()]}" '
+                f"(pattern {pattern_no + 1} of {self.rule.spec.name})",
+            )
+        return None

@@ -1,0 +1,170 @@
+"""Rule data: loaded from YAML, validated with pydantic, compiled once.
+
+The default rules ship in this folder. An agency's config file (same shape)
+may add rules, replace a default rule by giving the same name, and switch
+rules or whole labels off with ``disable: [rule name or label, ...]``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from deescalate.analysis.labels import LABELS
+from deescalate.encounter.model import Role
+from deescalate.errors import Code, ConfigError
+
+_MACRO = re.compile(r"\{([A-Z_]+)\}")
+_M = TypeVar("_M", bound=BaseModel)
+
+
+class RuleSpec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    name: str = Field(pattern=r"^[a-z_]+\.[a-z0-9_]+$")
+    label: str
+    version: int = Field(default=1, ge=1)
+    speakers: tuple[Role, ...] = (Role.officer,)
+    addressed: Literal["any", "civilian"] = "any"
+    patterns: tuple[str, ...] = Field(min_length=1)
+    unless: tuple[str, ...] = ()
+    confidence: float = Field(default=0.8, gt=0, le=1)
+    explanation: str | None = None
+
+    @field_validator("label")
+    @classmethod
+    def _known_label(cls, value: str) -> str:
+        if value not in LABELS:
+            raise ValueError(f"unknown label {value!r}; labels are {', '.join(LABELS)}")
+        return value
+
+
+class RuleFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    macros: dict[str, str] = Field(default_factory=dict)
+    rules: list[RuleSpec] = Field(default_factory=list)
+    disable: list[str] = Field(default_factory=list)
+
+
+class CommandLexicon(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    preamble: tuple[str, ...]
+    imperative_verbs: tuple[str, ...]
+    request_frames: tuple[str, ...]
+    not_commands: tuple[str, ...]
+    demands: dict[str, tuple[str, ...]]
+    conflicts: tuple[tuple[str, str], ...]
+    one_off: tuple[str, ...] = ()
+    compliance: str = "$^"
+
+    @field_validator("conflicts")
+    @classmethod
+    def _pairs_known(cls, value: tuple[tuple[str, str], ...], info):  # type: ignore[no-untyped-def]
+        known = set(info.data.get("demands", {}))
+        for a, b in value:
+            for name in (a, b):
+                if name not in known:
+                    raise ValueError(f"conflict names unknown demand {name!r}")
+        return value
+
+
+class CompiledRule:
+    """One rule with its patterns compiled into a single alternation."""
+
+    __slots__ = ("spec", "regex", "unless", "sources")
+
+    def __init__(self, spec: RuleSpec, macros: dict[str, str], file: str) -> None:
+        self.spec = spec
+        self.sources = tuple(expand(p, macros) for p in spec.patterns)
+        try:
+            self.regex = re.compile("|".join(f"(?P<p{i}>{p})" for i, p in enumerate(self.sources)))
+            self.unless = re.compile("|".join(f"(?:{expand(p, macros)})" for p in spec.unless)) if spec.unless else None
+        except re.error as exc:
+            raise ConfigError(Code.E040, f"bad pattern in rule {spec.name}: {exc}", file=file, where=spec.name) from None
+
+    @property
+    def rule_id(self) -> str:
+        return f"{self.spec.name}.v{self.spec.version}"
+
+
+def expand(pattern: str, macros: dict[str, str]) -> str:
+    for _ in range(4):  # macros may use macros, a few levels deep
+        new = _MACRO.sub(lambda m: macros.get(m.group(1), m.group(0)), pattern)
+        if new == pattern:
+            break
+        pattern = new
+    return pattern
+
+
+def _read_yaml(text: str, file: str) -> object:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(
+            Code.E040, "not valid YAML", file=file, where=f"line {mark.line + 1}" if mark else None
+        ) from None
+
+
+def _validate(model: type[_M], data: object, file: str) -> _M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(Code.E040, err["msg"], file=file, where=where) from None
+
+
+def _default_text(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text("utf-8")
+
+
+@cache
+def default_rule_file() -> RuleFile:
+    return _validate(RuleFile, _read_yaml(_default_text("default.yaml"), "default.yaml"), "default.yaml")
+
+
+@cache
+def command_lexicon() -> CommandLexicon:
+    return _validate(CommandLexicon, _read_yaml(_default_text("commands.yaml"), "commands.yaml"), "commands.yaml")
+
+
+def load_rule_file(path: Path) -> RuleFile:
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(Code.E041, "rules config file not found", file=str(path)) from None
+    except UnicodeDecodeError:
+        raise ConfigError(Code.E041, "rules config file is not UTF-8 text", file=str(path)) from None
+    data = _read_yaml(text, str(path))
+    if data is None:
+        data = {}
+    return _validate(RuleFile, data, str(path))
+
+
+def compile_rules(agency: RuleFile | None = None, *, agency_file: str = "config") -> list[CompiledRule]:
+    """Default rules, overlaid by an agency file; disabled names and labels dropped."""
+    base = default_rule_file()
+    macros = dict(base.macros)
+    by_name = {r.name: (r, "default.yaml") for r in base.rules}
+    disabled: set[str] = set()
+    if agency is not None:
+        macros.update(agency.macros)
+        for rule in agency.rules:
+            by_name[rule.name] = (rule, agency_file)
+        disabled = set(agency.disable)
+    unknown = disabled - set(by_name) - set(LABELS) - {"conflicting_command"}
+    if unknown:
+        raise ConfigError(
+            Code.E041, f"disable names no rule or label: {', '.join(sorted(unknown))}", file=agency_file, where="disable"
+        )
+    return [
+        CompiledRule(spec, macros, file)
+        for spec, file in by_name.values()
+        if spec.name not in disabled and spec.label not in disabled
+    ]
