@@ -7,10 +7,10 @@ traceback.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Code(str, Enum):
+class Code(StrEnum):
     """Error codes. The text is the default message; callers add specifics."""
 
     E001 = "file not found"

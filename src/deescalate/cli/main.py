@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from deescalate.checklist import load_checklist
 from deescalate.encounter.readers import FORMATS, read_encounter, speakers_without_role
@@ -21,7 +22,8 @@ app = typer.Typer(
     no_args_is_help=True,
     help="deescalate: review police encounters against the de-escalation checklist.",
 )
-out = Console()
+# soft_wrap: never break lines at the terminal width (piped output would otherwise wrap at 80 columns)
+out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 RolesOption = Annotated[
@@ -39,8 +41,11 @@ def load_one(path: Path, roles: Path | None, input_format: str | None):  # type:
     unknown = speakers_without_role(encounter)
     if unknown:
         err.print(
-            f"[yellow]{path}: no role known for {', '.join(unknown)}; treated as 'other' "
-            "(pass --roles roles.yaml to name them)[/yellow]"
+            f"{path}: no role known for {', '.join(unknown)}; treated as 'other' "
+            "(pass --roles roles.yaml to name them)",
+            style="yellow",
+            markup=False,
+            highlight=False,
         )
     return encounter
 
@@ -50,15 +55,15 @@ def checklist() -> None:
     """Print the de-escalation checklist."""
     cl = load_checklist()
     for item in cl.items:
-        out.print(f"[bold]{item.id}  {item.title}[/bold]")
-        out.print(f"    {item.description}")
+        out.print(f"[bold]{escape(item.id)}  {escape(item.title)}[/bold]")
+        out.print(f"    {escape(item.description)}")
         for q in item.questions:
-            out.print(f"    • {q}")
+            out.print(f"    • {escape(q)}")
         out.print()
-    out.print(f"[bold]{cl.delivery.title}[/bold]")
-    out.print(f"    {cl.delivery.description}")
+    out.print(f"[bold]{escape(cl.delivery.title)}[/bold]")
+    out.print(f"    {escape(cl.delivery.description)}")
     for p in cl.delivery.practices:
-        out.print(f"    • {p}")
+        out.print(f"    • {escape(p)}")
 
 
 @app.command()
@@ -78,7 +83,11 @@ def convert(
         sys.stdout.write(text)
     else:
         write_atomic(output, text)
-        err.print(f"wrote {output} ({len(encounter.utterances)} utterances, {len(encounter.participants)} speakers)")
+        err.print(
+            f"wrote {output} ({len(encounter.utterances)} utterances, {len(encounter.participants)} speakers)",
+            markup=False,
+            highlight=False,
+        )
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ a file that is read and written again loses nothing.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 FORMAT = "encounter/v1"
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     officer = "officer"
     dispatcher = "dispatcher"
     subject = "subject"
@@ -91,7 +91,14 @@ class Encounter(_Frozen):
         return max(ends, default=0.0)
 
     def to_json_dict(self) -> dict[str, Any]:
-        data = self.model_dump(mode="json", exclude_none=True)
+        """The encounter/v1 dict: empty known fields left out, unknown keys kept as they were (even null)."""
+        data = _drop_empty_fields(self, self.model_dump(mode="json"))
+        for key in ("participants", "utterances", "events"):
+            data[key] = [_drop_empty_fields(m, d) for m, d in zip(getattr(self, key), data[key], strict=True)]
         if not data.get("events"):
             data.pop("events", None)
         return data
+
+
+def _drop_empty_fields(model: BaseModel, data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v is not None or k not in type(model).model_fields}

@@ -4,11 +4,15 @@ Order of authority: the file itself (encounter/v1 JSON), then a roles file the
 user passes (YAML mapping a speaker name to a role), then the name heuristic
 below. What none of them settles stays ``other`` and is reported.
 
-The name heuristic, case-insensitive, on the speaker's name as written:
-- officer: starts with Officer, Ofc, Deputy, Sergeant/Sgt, Lieutenant/Lt,
-  Corporal/Cpl, Detective/Det, Trooper, Constable, Agent, Captain/Capt, or is
-  "Unit 12" style, "Police", "PO", or ends in "(officer)";
-- dispatcher: contains Dispatch, Dispatcher, Radio, Comms, 911, Telecommunicator;
+The name heuristic, case-insensitive, on the speaker's name as written
+(underscores read as spaces, so "officer_diaz" is "officer diaz"):
+- officer: starts with Officer(s), Ofc/Ofcr, Deputy, Sergeant/Sgt,
+  Lieutenant/Lt, Corporal/Cpl, Detective/Det, Trooper, Constable, Agent,
+  Captain/Capt, Police, Policeman/Policewoman, any of them after Male/Female
+  ("Female Officer"), or is "Unit 12" style, "PO" (upper case only: "Po Chen"
+  is a name), or ends in "(officer)";
+- dispatcher: contains Dispatch, Dispatcher, Radio, Comms, 911 (but not
+  "911 caller"), Telecommunicator;
 - subject: Subject, Suspect, Driver, Patient, Person, Man, Woman, Male, Female;
 - bystander: RP at the start, or anywhere in the name: Caller, Witness,
   Neighbor/Neighbour, Bystander, Mother, Father, Wife, Husband, Friend,
@@ -32,12 +36,16 @@ _HEURISTIC: tuple[tuple[Role, re.Pattern[str]], ...] = (
     (
         Role.officer,
         re.compile(
-            r"^(officer|ofc\.?|deputy|dep\.?|sergeant|sgt\.?|lieutenant|lt\.?|corporal|cpl\.?|detective|det\.?|"
-            r"trooper|tpr\.?|constable|agent|captain|capt\.?|po|police)\b|^unit\s*\d+|\(officer\)$",
+            r"^((fe)?male\s+)?(officers?|ofcr?\.?|deputy|dep\.?|sergeant|sgt\.?|lieutenant|lt\.?|corporal|cpl\.?|"
+            r"detective|det\.?|trooper|tpr\.?|constable|agent|captain|capt\.?|police((wo)?man)?)\b"
+            r"|^(?-i:PO)\b|^unit\s*\d+|\(officer\)$",
             re.I,
         ),
     ),
-    (Role.dispatcher, re.compile(r"dispatch|\bradio\b|\bcomms\b|\b911\b|telecommunicator", re.I)),
+    (
+        Role.dispatcher,
+        re.compile(r"dispatch|\bradio\b|\bcomms\b|\b911\b(?!\s*caller)|telecommunicator", re.I),
+    ),
     (Role.subject, re.compile(r"^(the\s+)?(subject|suspect|driver|patient|person|man|woman|male|female)\b", re.I)),
     (
         Role.bystander,
@@ -51,8 +59,9 @@ _HEURISTIC: tuple[tuple[Role, re.Pattern[str]], ...] = (
 
 
 def role_from_name(name: str) -> Role:
+    name = name.replace("_", " ").strip()
     for role, pattern in _HEURISTIC:
-        if pattern.search(name.strip()):
+        if pattern.search(name):
             return role
     return Role.other
 
@@ -66,6 +75,8 @@ def load_roles_file(path: Path) -> dict[str, Role]:
         raise ConfigError(Code.E030, "roles file not found", file=where) from None
     except UnicodeDecodeError:
         raise ConfigError(Code.E030, "roles file is not UTF-8 text", file=where) from None
+    except OSError as exc:
+        raise ConfigError(Code.E030, f"cannot read the roles file: {exc.strerror}", file=where) from None
     try:
         data = yaml.safe_load(raw)
     except yaml.YAMLError as exc:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from deescalate.encounter.model import Encounter
 
@@ -38,7 +40,10 @@ def _name(encounter: Encounter, speaker: str) -> str:
 def to_vtt(encounter: Encounter) -> str:
     lines = ["WEBVTT", ""]
     for i, u in enumerate(encounter.utterances):
-        lines += [u.id, f"{_clock(u.start)} --> {_clock(_end(encounter, i))}", f"<v {_name(encounter, u.speaker)}>{u.text}", ""]
+        # WebVTT cue text escapes &, < and > (a bare "<" would start a tag).
+        name = html.escape(_name(encounter, u.speaker), quote=False)
+        said = html.escape(" ".join(u.text.split()), quote=False)
+        lines += [u.id, f"{_clock(u.start)} --> {_clock(_end(encounter, i))}", f"<v {name}>{said}", ""]
     return "\n".join(lines)
 
 
@@ -62,10 +67,19 @@ def to_text(encounter: Encounter) -> str:
 
 
 def to_whisper(encounter: Encounter) -> str:
-    segments = [
-        {"id": i, "start": u.start, "end": _end(encounter, i), "text": u.text, "speaker": _name(encounter, u.speaker)}
-        for i, u in enumerate(encounter.utterances)
-    ]
+    segments: list[dict[str, Any]] = []
+    for i, u in enumerate(encounter.utterances):
+        seg: dict[str, Any] = {
+            "id": i,
+            "start": u.start,
+            "end": _end(encounter, i),
+            "text": u.text,
+            "speaker": _name(encounter, u.speaker),
+        }
+        words = (u.model_extra or {}).get("words")
+        if isinstance(words, list):  # read from Whisper: give the word timings back
+            seg["words"] = words
+        segments.append(seg)
     return json.dumps({"segments": segments}, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -71,9 +71,7 @@ def read_encounter(
         if fmt == "json" and is_encounter_json(data):
             return read_encounter_json(data, file=file, roles_file=roles_file, settings=settings)
         if is_whisper_json(data):
-            return read_whisper_json(
-                data, file=file, encounter_id=path.stem, roles_file=roles_file, settings=settings
-            )
+            return read_whisper_json(data, file=file, encounter_id=path.stem, roles_file=roles_file, settings=settings)
         raise InputError(
             Code.E005,
             "JSON is neither encounter/v1 (no 'utterances') nor Whisper output (no 'segments')",

@@ -25,18 +25,26 @@ def read_text(path: Path, settings: Settings) -> str:
         size = path.stat().st_size
     except FileNotFoundError:
         raise InputError(Code.E001, "file not found", file=where) from None
+    except OSError as exc:
+        raise InputError(Code.E001, f"cannot read the file: {exc.strerror}", file=where) from None
     if path.is_dir():
         raise InputError(Code.E005, "is a folder, not a file", file=where)
     if size > settings.max_input_bytes:
         raise InputError(
             Code.E003,
-            f"file is {size / 1e6:.1f} MB; the limit is {settings.max_input_bytes / 1e6:.1f} MB "
+            f"file is {_size(size)}; the limit is {_size(settings.max_input_bytes)} "
             "(set DEESCALATE_MAX_INPUT_BYTES to change it)",
             file=where,
         )
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(Code.E001, f"cannot read the file: {exc.strerror}", file=where) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = data.decode("utf-16")
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(Code.E004, "starts like UTF-16 but is cut short or damaged", file=where) from None
     else:
         try:
             text = data.decode("utf-8-sig")
@@ -53,7 +61,12 @@ def read_text(path: Path, settings: Settings) -> str:
     return text
 
 
-_TS = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?$")
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n} bytes"
+
+
+# Without hours the minutes may run past 99 ("[105:30]"), as long recordings need.
+_TS = re.compile(r"^(?:(\d+):)?(\d+):(\d{1,2})(?:[.,](\d{1,3}))?$")
 
 
 def parse_clock(value: str, *, file: str, where: str) -> float:
@@ -64,10 +77,10 @@ def parse_clock(value: str, *, file: str, where: str) -> float:
     hours, minutes, seconds, frac = m.groups()
     if int(seconds) >= 60 or (hours is not None and int(minutes) >= 60):
         raise InputError(Code.E021, f"bad timestamp {value.strip()!r}", file=file, where=where)
-    total = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
+    total = float(int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds))
     if frac:
         total += int(frac.ljust(3, "0")) / 1000
-    return float(total)
+    return total
 
 
 @dataclass
@@ -116,7 +129,10 @@ def build_encounter(
         for i, t in enumerate(turns, 1)
     ]
     encounter = Encounter(
-        id=encounter_id, participants=participants, utterances=utterances, **(meta or {})  # type: ignore[arg-type]
+        id=encounter_id,
+        participants=participants,
+        utterances=utterances,
+        **(meta or {}),  # type: ignore[arg-type]
     )
     check_encounter(encounter, file=file, settings=settings, places=[t.where for t in turns])
     return encounter
@@ -130,9 +146,7 @@ def _unique_id(name: str, taken: object) -> str:
     return pid
 
 
-def check_encounter(
-    encounter: Encounter, *, file: str, settings: Settings, places: list[str] | None = None
-) -> None:
+def check_encounter(encounter: Encounter, *, file: str, settings: Settings, places: list[str] | None = None) -> None:
     """Checks every reader applies: ids, speakers, time order, overlaps, size."""
 
     def where(i: int) -> str:
@@ -174,13 +188,15 @@ def check_encounter(
             )
         last_start = u.start
         previous = last_by_speaker.get(u.speaker)
-        if previous is not None and previous.end is not None:
-            if u.start < previous.end - SAME_SPEAKER_OVERLAP_TOLERANCE_S:
-                raise InputError(
-                    Code.E015,
-                    f"starts at {u.start:g}s while the same speaker's utterance {previous.id} runs to "
-                    f"{previous.end:g}s",
-                    file=file,
-                    where=where(i),
-                )
+        if (
+            previous is not None
+            and previous.end is not None
+            and u.start < previous.end - SAME_SPEAKER_OVERLAP_TOLERANCE_S
+        ):
+            raise InputError(
+                Code.E015,
+                f"starts at {u.start:g}s while the same speaker's utterance {previous.id} runs to {previous.end:g}s",
+                file=file,
+                where=where(i),
+            )
         last_by_speaker[u.speaker] = u

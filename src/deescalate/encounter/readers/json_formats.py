@@ -41,9 +41,7 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def read_encounter_json(
-    data: Any, *, file: str, roles_file: dict[str, Role] | None, settings: Settings
-) -> Encounter:
+def read_encounter_json(data: Any, *, file: str, roles_file: dict[str, Role] | None, settings: Settings) -> Encounter:
     fmt = data.get("format")
     if fmt is not None and fmt != FORMAT:
         raise InputError(Code.E005, f"format {fmt!r} is not {FORMAT!r}", file=file, where="format")
@@ -56,9 +54,7 @@ def read_encounter_json(
         encounter = encounter.model_copy(
             update={
                 "participants": [
-                    p.model_copy(
-                        update={"role": resolve_role(p.name or p.id, declared=p.role, roles_file=roles_file)}
-                    )
+                    p.model_copy(update={"role": resolve_role(p.name or p.id, declared=p.role, roles_file=roles_file)})
                     for p in encounter.participants
                 ]
             }

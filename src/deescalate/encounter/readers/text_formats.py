@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from deescalate.encounter.readers.common import UNKNOWN_SPEAKER, RawTurn, parse_clock
@@ -10,8 +11,11 @@ from deescalate.errors import Code, InputError
 _CUE_TIMING = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)")
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>(.*?)(?:</v>|$)", re.S)
 _TAG = re.compile(r"</?[^>]+>")
-# "Officer Diaz: text", "- DIAZ: text", "[Diaz] text": a short name before the text
-_SPEAKER_PREFIX = re.compile(r"^\s*-?\s*(?:\[([^\]]{1,40})\]|([A-Z][\w.'’ -]{0,38}?)\s*:)\s+(.*)$", re.S)
+# "Officer Diaz: text", "- DIAZ: text", "[Diaz] text", "Rosa (neighbor, caller): text": a short name,
+# perhaps with a note in brackets, before the text
+_SPEAKER_PREFIX = re.compile(
+    r"^\s*-?\s*(?:\[([^\]]{1,40})\]|([A-Z][\w.'’ -]{0,38}?(?:\s*\([^()]{1,40}\))?)\s*:)\s+(.*)$", re.S
+)
 _TEXT_LINE = re.compile(r"^\s*\[\s*([\d:.,]+)\s*\]\s*([^:]{1,60}?)\s*:\s*(.*)$")
 
 
@@ -31,6 +35,11 @@ def _blocks(text: str) -> list[tuple[int, list[str]]]:
     if current:
         blocks.append((start, current))
     return blocks
+
+
+def _cue_text(body: str) -> str:
+    """Cue text without tags, entities decoded (&amp; is &), on one line."""
+    return " ".join(html.unescape(_TAG.sub("", body)).split())
 
 
 def _split_speaker(text: str) -> tuple[str | None, str]:
@@ -62,11 +71,11 @@ def read_vtt(text: str, *, file: str) -> list[RawTurn]:
         voices = _VOICE.findall(body)
         if voices:
             for name, said in voices:
-                said = " ".join(_TAG.sub("", said).split())
+                said = _cue_text(said)
                 if said:
-                    turns.append(RawTurn(name.strip(), start, end, said, where))
+                    turns.append(RawTurn(html.unescape(name.strip()), start, end, said, where))
             continue
-        plain = " ".join(_TAG.sub("", body).split())
+        plain = _cue_text(body)
         if plain:
             speaker, said = _split_speaker(plain)
             turns.append(RawTurn(speaker or UNKNOWN_SPEAKER, start, end, said, where))
@@ -108,7 +117,5 @@ def read_plain_text(text: str, *, file: str) -> list[RawTurn]:
         elif turns and not line.lstrip().startswith("["):
             turns[-1].text = f"{turns[-1].text} {line.strip()}".strip()
         else:
-            raise InputError(
-                Code.E020, "expected '[mm:ss] NAME: text'", file=file, where=f"line {n}"
-            )
+            raise InputError(Code.E020, "expected '[mm:ss] NAME: text'", file=file, where=f"line {n}")
     return [t for t in turns if t.text]
