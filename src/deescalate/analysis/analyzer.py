@@ -8,6 +8,7 @@ from pathlib import Path
 from deescalate.analysis.context import UtteranceContext, _name_tokens, build_contexts
 from deescalate.analysis.detectors import CommandDetector, PatternDetector
 from deescalate.analysis.detectors.commands import IssuedCommand, mark_compliance
+from deescalate.analysis.detectors.dialogue import EchoDetector, NameAddressDetector
 from deescalate.analysis.findings import Finding
 from deescalate.analysis.rules import command_lexicon, compile_rules, load_rule_file
 from deescalate.encounter.model import CIVILIAN_ROLES, Encounter
@@ -30,6 +31,8 @@ class Analyzer:
         self.commands_on = "command" not in disabled and "command.directive" not in disabled
         self.conflicts_on = self.commands_on and "conflicting_command" not in disabled
         self.commands = CommandDetector(command_lexicon())
+        self.names = None if "respect_marker" in disabled or "respect_marker.name" in disabled else NameAddressDetector()
+        self.echo = None if "active_listening" in disabled or "active_listening.echo" in disabled else EchoDetector()
 
     def findings(self, encounter: Encounter) -> list[Finding]:
         contexts = build_contexts(encounter)
@@ -45,6 +48,10 @@ class Analyzer:
         for ctx in contexts:
             by_id[ctx.utterance.id] = ctx
             found = [f for d in self.detectors if (f := d.detect(ctx)) is not None]
+            if self.names and (f := self.names.detect(ctx, names)) is not None:
+                found.append(f)
+            if self.echo and (f := self.echo.detect(ctx, contexts[: ctx.index])) is not None:
+                found.append(f)
             labels = {f.label for f in found}
             if "dismissal" in labels and not distress_seen:
                 found = [f for f in found if f.label != "dismissal"]

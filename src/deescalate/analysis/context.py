@@ -28,6 +28,9 @@ _CIVILIAN_VOCATIVE = re.compile(r"^(?:hey,? )?(?:sir|ma'am|maam|driver|buddy|bud
 _DISPATCH_VOCATIVE = re.compile(r"^(?:dispatch|radio|sarge)\b")
 
 
+_NOT_CIVILIAN = frozenset({Role.officer, Role.other, Role.dispatcher})
+
+
 @dataclass(frozen=True, slots=True)
 class UtteranceContext:
     index: int
@@ -52,17 +55,21 @@ def addressees(prepared: PreparedText, *, partner_names: set[str], civilian_name
         to_civilian = False
     flags = []
     for clause in prepared.clauses:
-        first = clause.text.split(" ", 1)[0].strip(",.?!")
+        words = clause.text.split()
+        first = words[0].strip(",.?!")
+        last = words[-1].strip(",.?!")
         if _CIVILIAN_VOCATIVE.match(clause.text) or first in civilian_names:
             to_civilian = True
-        elif first in partner_names or _DISPATCH_VOCATIVE.match(clause.text):
+        elif first in partner_names or last in partner_names or _DISPATCH_VOCATIVE.match(clause.text):
             to_civilian = False
         flags.append(to_civilian)
     return tuple(flags)
 
 
 def build_contexts(encounter: Encounter) -> list[UtteranceContext]:
-    officer_names = {p.id: _name_tokens(p.name) for p in encounter.participants if p.role is Role.officer}
+    # Everyone who is neither a civilian nor the speaker is a "partner" for addressing:
+    # officers, and clinicians, interpreters and medics (role other).
+    officer_names = {p.id: _name_tokens(p.name) for p in encounter.participants if p.role in _NOT_CIVILIAN}
     civilian_names: set[str] = set()
     for p in encounter.participants:
         if p.role in CIVILIAN_ROLES:

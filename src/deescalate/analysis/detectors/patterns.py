@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from deescalate.analysis.context import UtteranceContext
 from deescalate.analysis.findings import Finding
 from deescalate.analysis.labels import LABEL_ITEMS
@@ -71,8 +73,13 @@ class PatternDetector:
             return None
         prepared = ctx.prepared
         regex = self.rule.regex
-        if regex.search(prepared.text) is None:  # cheap whole-utterance test first
+        whole = regex.search(prepared.text)  # cheap whole-utterance test first
+        if whole is None:
             return None
+        if self.rule.spec.scope == "utterance":
+            if self.rule.unless is not None and self.rule.unless.search(prepared.text):
+                return None
+            return self._finding(ctx, whole, 0)
         for clause, to_civilian in zip(prepared.clauses, ctx.to_civilian, strict=True):
             if self.civilian_only and not to_civilian:
                 continue
@@ -81,16 +88,19 @@ class PatternDetector:
                 continue
             if self.rule.unless is not None and self.rule.unless.search(clause.text):
                 continue
-            pattern_no = int((m.lastgroup or "p0")[1:])
-            base = self.rule.spec.explanation or EXPLANATIONS[self.label]
-            return make_finding(
-                ctx,
-                label=self.label,
-                start=clause.start + m.start(),
-                end=clause.start + m.end(),
-                rule=self.rule.rule_id,
-                confidence=self.rule.spec.confidence,
-                explanation=f'{base}: "{ctx.utterance.text[clause.start + m.start():clause.start + m.end()]}" '
-                f"(pattern {pattern_no + 1} of {self.rule.spec.name})",
-            )
+            return self._finding(ctx, m, clause.start)
         return None
+
+    def _finding(self, ctx: UtteranceContext, m: re.Match[str], offset: int) -> Finding:
+        pattern_no = int((m.lastgroup or "p0")[1:])
+        base = self.rule.spec.explanation or EXPLANATIONS[self.label]
+        start, end = offset + m.start(), offset + m.end()
+        return make_finding(
+            ctx,
+            label=self.label,
+            start=start,
+            end=end,
+            rule=self.rule.rule_id,
+            confidence=self.rule.spec.confidence,
+            explanation=f'{base}: "{ctx.utterance.text[start:end]}" (pattern {pattern_no + 1} of {self.rule.spec.name})',
+        )

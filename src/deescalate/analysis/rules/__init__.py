@@ -31,6 +31,7 @@ class RuleSpec(BaseModel):
     version: int = Field(default=1, ge=1)
     speakers: tuple[Role, ...] = (Role.officer,)
     addressed: Literal["any", "civilian"] = "any"
+    scope: Literal["clause", "utterance"] = "clause"
     patterns: tuple[str, ...] = Field(min_length=1)
     unless: tuple[str, ...] = ()
     confidence: float = Field(default=0.8, gt=0, le=1)

@@ -1,0 +1,111 @@
+"""Detectors that need the conversation, not just one utterance.
+
+- NameAddressDetector: an officer uses the person's own name (respect_marker).
+- EchoDetector: an officer reflects back what the person just said
+  (active_listening), e.g. "They keep saying your name." after "They keep
+  saying my name."
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from deescalate.analysis.context import UtteranceContext
+from deescalate.analysis.detectors.patterns import make_finding
+from deescalate.analysis.findings import Finding
+from deescalate.encounter.model import CIVILIAN_ROLES, Role
+
+_WORD = re.compile(r"[a-z0-9']+")
+# Reflecting a person's words turns their first person into the officer's second person.
+_PERSON_SWAP = {"i": "you", "me": "you", "my": "your", "i'm": "you're", "mine": "yours", "i've": "you've",
+                "myself": "yourself", "we": "you", "our": "your"}
+_STOP = frozenset(
+    "a an the and or but so to of in on at for with is are was were be been it it's that this there here "
+    "you your you're you've i me my he she him her his they them their we us our okay ok yeah yes no not "
+    "just like do did does don't can can't what who how why when where if then too very really right um uh "
+    "oh well all some any one".split()
+)
+ECHO_WINDOW_S = 30.0
+# A reflection speaks of the person or their words; clauses opening like these
+# are the officer's own acts or commands, even when they reuse words.
+_NOT_REFLECTION = re.compile(
+    r"^(?:i|i'm|i'll|i've|i'd|we|we're|we'll|let|let's|don't|get|put|stand|step|keep|hold|stay|go|come|turn|"
+    r"leave|roll|show|give|drop|sit|move|you're under|that's a|a bent|no,|is it|can you|did you)\b"
+)
+
+
+def _content(words: Sequence[str]) -> list[str]:
+    return [w for w in words if w not in _STOP and len(w) > 1]
+
+
+class NameAddressDetector:
+    rule = "respect_marker.name.v1"
+
+    def detect(self, ctx: UtteranceContext, civilian_names: frozenset[str]) -> Finding | None:
+        if ctx.role is not Role.officer or not civilian_names:
+            return None
+        for clause, to_civilian in zip(ctx.prepared.clauses, ctx.to_civilian, strict=True):
+            if not to_civilian:
+                continue
+            for m in _WORD.finditer(clause.text):
+                if m.group(0) in civilian_names:
+                    start, end = clause.start + m.start(), clause.start + m.end()
+                    name = ctx.utterance.text[start:end]
+                    return make_finding(
+                        ctx,
+                        label="respect_marker",
+                        start=start,
+                        end=end,
+                        rule=self.rule,
+                        confidence=0.7,
+                        explanation=f'Addresses the person by name: "{name}"',
+                    )
+        return None
+
+
+class EchoDetector:
+    rule = "active_listening.echo.v1"
+
+    def detect(self, ctx: UtteranceContext, history: Sequence[UtteranceContext]) -> Finding | None:
+        if ctx.role is not Role.officer:
+            return None
+        said: set[str] = set()
+        spoken = ""
+        for prior in reversed(history[-4:]):
+            if ctx.utterance.start - prior.utterance.start > ECHO_WINDOW_S:
+                break
+            if prior.role in CIVILIAN_ROLES:
+                swapped = [_PERSON_SWAP.get(w, w) for w in _WORD.findall(prior.prepared.text)]
+                said |= set(swapped)
+                spoken += " " + " ".join(swapped) + " "
+        said_content = set(_content(list(said)))
+        if not said_content:
+            return None
+        for clause, to_civilian in zip(ctx.prepared.clauses, ctx.to_civilian, strict=True):
+            if not to_civilian:
+                continue
+            words = _WORD.findall(clause.text)
+            content = _content(words)
+            if not content or _NOT_REFLECTION.match(clause.text):
+                continue
+            if len(words) >= 2 and f" {' '.join(words)} " in spoken:
+                shared = content
+            elif content[0] not in said_content:
+                continue
+            else:
+                shared = [w for w in content if w in said_content]
+            question = ctx.utterance.text[clause.end : clause.end + 1] == "?"
+            if shared is content or (len(shared) >= 2 and len(shared) / len(content) >= 0.5) or (
+                question and len(content) <= 3 and shared and len(shared) == len(content)
+            ):
+                return make_finding(
+                    ctx,
+                    label="active_listening",
+                    start=clause.start,
+                    end=clause.end,
+                    rule=self.rule,
+                    confidence=0.65,
+                    explanation=f"Reflects back the person's own words ({', '.join(shared[:4])})",
+                )
+        return None
