@@ -9,8 +9,38 @@ from deescalate.analysis.text import PreparedText, prepare
 from deescalate.encounter.model import CIVILIAN_ROLES, Encounter, Role, Utterance
 
 _TITLES = frozenset(
-    "officer ofc deputy sergeant sgt trooper detective det corporal cpl lieutenant lt captain capt agent "
-    "constable mr mrs ms miss dr the of and with a an jr sr police".split()
+    [
+        "officer",
+        "ofc",
+        "deputy",
+        "sergeant",
+        "sgt",
+        "trooper",
+        "detective",
+        "det",
+        "corporal",
+        "cpl",
+        "lieutenant",
+        "lt",
+        "captain",
+        "capt",
+        "agent",
+        "constable",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "the",
+        "of",
+        "and",
+        "with",
+        "a",
+        "an",
+        "jr",
+        "sr",
+        "police",
+    ]
 )
 _NUMBER = (
     r"(?:\d[\w-]*|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
@@ -74,16 +104,20 @@ def build_contexts(encounter: Encounter) -> list[UtteranceContext]:
     for p in encounter.participants:
         if p.role in CIVILIAN_ROLES:
             civilian_names |= _name_tokens(p.name)
+    all_partner_names: set[str] = set().union(*officer_names.values()) if officer_names else set()
+    partners_of: dict[str, set[str]] = {}
     contexts = []
     for i, u in enumerate(encounter.utterances):
         role = encounter.role_of(u.speaker)
         prepared = prepare(u.text)
         if role is Role.officer:
-            partners: set[str] = set()
-            for pid, names in officer_names.items():
-                if pid != u.speaker:
-                    partners |= names
-            flags = addressees(prepared, partner_names=partners - civilian_names, civilian_names=civilian_names)
+            partners = partners_of.get(u.speaker)
+            if partners is None:
+                others = {n for pid, names in officer_names.items() if pid != u.speaker for n in names}
+                partners = partners_of[u.speaker] = (
+                    others if len(officer_names) < 50 else all_partner_names
+                ) - civilian_names
+            flags = addressees(prepared, partner_names=partners, civilian_names=civilian_names)
         else:
             flags = tuple(False for _ in prepared.clauses)
         contexts.append(UtteranceContext(i, u, role, prepared, flags))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from deescalate.analysis.findings import Finding
 from deescalate.encounter.model import Encounter
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     demonstrated = "demonstrated"
     concerns = "concerns"
     mixed = "mixed"

@@ -13,9 +13,7 @@ _BRACKETED = re.compile(r"\[[^\]]*\]")
 _TRANSLATE = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "—": ",", "–": ","})
 _SENTENCE_END = re.compile(r"[.?!;]+|,(?=\s*(?:and|but|so|then|or)\b)|\.\.\.|\s[-,]\s")
 # Where a transcript has no punctuation (ASR), these words open a new clause.
-_ASR_BOUNDARY = re.compile(
-    r"\s(?=(?:and then|then|and|but|so|okay|ok|alright|all right|now|because|or else|or)\s)"
-)
+_ASR_BOUNDARY = re.compile(r"\s(?=(?:and then|then|and|but|so|okay|ok|alright|all right|now|because|or else|or)\s)")
 _WORD = re.compile(r"[a-z0-9']+")
 
 
@@ -38,7 +36,9 @@ class PreparedText:
 def prepare(original: str) -> PreparedText:
     annotations = tuple(m.group(0).lower() for m in _BRACKETED.finditer(original))
     lowered = original.translate(_TRANSLATE)
-    lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in lowered)
+    low = lowered.lower()
+    # a few characters change length when lower-cased (e.g. "İ"); keep those as they are
+    lowered = low if len(low) == len(lowered) else "".join(c.lower() if len(c.lower()) == 1 else c for c in lowered)
     text = _BRACKETED.sub(lambda m: " " * len(m.group(0)), lowered)
     punctuated = bool(re.search(r"[.?!,]", text))
     return PreparedText(original, text, tuple(split_clauses(text, punctuated)), punctuated, annotations)

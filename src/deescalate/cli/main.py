@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from deescalate.checklist import load_checklist
-from deescalate.encounter.readers import FORMATS, read_encounter, speakers_without_role
-from deescalate.encounter.roles import load_roles_file
+from deescalate.cli.analysis import analyze_command, demo_command, eval_command
+from deescalate.cli.common import FormatOption, RolesOption, err, load_one, out
 from deescalate.encounter.writers import WRITERS, write_atomic
 from deescalate.errors import DeescalateError
 
@@ -22,32 +21,9 @@ app = typer.Typer(
     no_args_is_help=True,
     help="deescalate: review police encounters against the de-escalation checklist.",
 )
-# soft_wrap: never break lines at the terminal width (piped output would otherwise wrap at 80 columns)
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-RolesOption = Annotated[
-    Path | None,
-    typer.Option("--roles", help="YAML file mapping speaker names to officer/dispatcher/subject/bystander/other."),
-]
-FormatOption = Annotated[
-    str | None, typer.Option("--input-format", help=f"Force the input format: {', '.join(FORMATS)}.")
-]
-
-
-def load_one(path: Path, roles: Path | None, input_format: str | None):  # type: ignore[no-untyped-def]
-    roles_map = load_roles_file(roles) if roles else None
-    encounter = read_encounter(path, roles_file=roles_map, input_format=input_format)
-    unknown = speakers_without_role(encounter)
-    if unknown:
-        err.print(
-            f"{path}: no role known for {', '.join(unknown)}; treated as 'other' "
-            "(pass --roles roles.yaml to name them)",
-            style="yellow",
-            markup=False,
-            highlight=False,
-        )
-    return encounter
+app.command("analyze")(analyze_command)
+app.command("eval")(eval_command)
+app.command("demo")(demo_command)
 
 
 @app.command()

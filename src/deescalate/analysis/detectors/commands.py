@@ -29,15 +29,97 @@ CONFLICT_WINDOW_S = 10.0
 
 # Words that, just before a verb, show it is not an imperative ("I'll put", "to get").
 _NOT_IMPERATIVE_BEFORE = frozenset(
-    "i you we he she they it to will 'll can could would should must might may did does do don't didn't "
-    "i'll you'll we'll he'll she'll they'll i'm you're we're i'd you'd gonna wanna gotta not never that "
-    "who which what when if a the my your his her their our was were is are be been let's both".split()
+    [
+        "i",
+        "you",
+        "we",
+        "he",
+        "she",
+        "they",
+        "it",
+        "to",
+        "will",
+        "'ll",
+        "can",
+        "could",
+        "would",
+        "should",
+        "must",
+        "might",
+        "may",
+        "did",
+        "does",
+        "do",
+        "don't",
+        "didn't",
+        "i'll",
+        "you'll",
+        "we'll",
+        "he'll",
+        "she'll",
+        "they'll",
+        "i'm",
+        "you're",
+        "we're",
+        "i'd",
+        "you'd",
+        "gonna",
+        "wanna",
+        "gotta",
+        "not",
+        "never",
+        "that",
+        "who",
+        "which",
+        "what",
+        "when",
+        "if",
+        "a",
+        "the",
+        "my",
+        "your",
+        "his",
+        "her",
+        "their",
+        "our",
+        "was",
+        "were",
+        "is",
+        "are",
+        "be",
+        "been",
+        "let's",
+        "both",
+    ]
 )
 _WORD = re.compile(r"[a-z']+")
 # After a mid-clause imperative verb, one of these shows a directive ("get over here").
 _COMPLEMENTS = frozenset(
-    "your the out over down up back around on off here away in inside it me outta that talk to with closer "
-    "behind".split()
+    [
+        "your",
+        "the",
+        "out",
+        "over",
+        "down",
+        "up",
+        "back",
+        "around",
+        "on",
+        "off",
+        "here",
+        "away",
+        "in",
+        "inside",
+        "it",
+        "me",
+        "outta",
+        "that",
+        "talk",
+        "to",
+        "with",
+        "closer",
+        "behind",
+    ]
 )
 
 
@@ -108,7 +190,7 @@ class CommandDetector:
                 continue
             nxt = tokens[i + 1].group(0) if i + 1 < len(tokens) else ""
             if nxt in _COMPLEMENTS or (nxt.endswith("ing") and word in {"stop", "quit", "keep"}):
-                rest = clause[tokens[i].start():]
+                rest = clause[tokens[i].start() :]
                 if not self.not_commands.search(rest):
                     return tokens[i].start()
         return None
@@ -153,9 +235,7 @@ class CommandDetector:
                     return x, y
         return None
 
-    def find_conflicts(
-        self, issued: list[IssuedCommand], contexts: dict[str, UtteranceContext]
-    ) -> list[Finding]:
+    def find_conflicts(self, issued: list[IssuedCommand], contexts: dict[str, UtteranceContext]) -> list[Finding]:
         findings = []
         for i, cmd in enumerate(issued):
             for prior in reversed(issued[:i]):

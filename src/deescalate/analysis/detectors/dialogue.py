@@ -18,13 +18,98 @@ from deescalate.encounter.model import CIVILIAN_ROLES, Role
 
 _WORD = re.compile(r"[a-z0-9']+")
 # Reflecting a person's words turns their first person into the officer's second person.
-_PERSON_SWAP = {"i": "you", "me": "you", "my": "your", "i'm": "you're", "mine": "yours", "i've": "you've",
-                "myself": "yourself", "we": "you", "our": "your"}
+_PERSON_SWAP = {
+    "i": "you",
+    "me": "you",
+    "my": "your",
+    "i'm": "you're",
+    "mine": "yours",
+    "i've": "you've",
+    "myself": "yourself",
+    "we": "you",
+    "our": "your",
+}
 _STOP = frozenset(
-    "a an the and or but so to of in on at for with is are was were be been it it's that this there here "
-    "you your you're you've i me my he she him her his they them their we us our okay ok yeah yes no not "
-    "just like do did does don't can can't what who how why when where if then too very really right um uh "
-    "oh well all some any one".split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "so",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "it",
+        "it's",
+        "that",
+        "this",
+        "there",
+        "here",
+        "you",
+        "your",
+        "you're",
+        "you've",
+        "i",
+        "me",
+        "my",
+        "he",
+        "she",
+        "him",
+        "her",
+        "his",
+        "they",
+        "them",
+        "their",
+        "we",
+        "us",
+        "our",
+        "okay",
+        "ok",
+        "yeah",
+        "yes",
+        "no",
+        "not",
+        "just",
+        "like",
+        "do",
+        "did",
+        "does",
+        "don't",
+        "can",
+        "can't",
+        "what",
+        "who",
+        "how",
+        "why",
+        "when",
+        "where",
+        "if",
+        "then",
+        "too",
+        "very",
+        "really",
+        "right",
+        "um",
+        "uh",
+        "oh",
+        "well",
+        "all",
+        "some",
+        "any",
+        "one",
+    ]
 )
 ECHO_WINDOW_S = 30.0
 # A reflection speaks of the person or their words; clauses opening like these
@@ -96,8 +181,10 @@ class EchoDetector:
             else:
                 shared = [w for w in content if w in said_content]
             question = ctx.utterance.text[clause.end : clause.end + 1] == "?"
-            if shared is content or (len(shared) >= 2 and len(shared) / len(content) >= 0.5) or (
-                question and len(content) <= 3 and shared and len(shared) == len(content)
+            if (
+                shared is content
+                or (len(shared) >= 2 and len(shared) / len(content) >= 0.5)
+                or (question and len(content) <= 3 and shared and len(shared) == len(content))
             ):
                 return make_finding(
                     ctx,

@@ -68,31 +68,41 @@ class PatternDetector:
         self.roles = frozenset(rule.spec.speakers)
         self.civilian_only = rule.spec.addressed == "civilian"
 
-    def detect(self, ctx: UtteranceContext) -> Finding | None:
+    def detect(self, ctx: UtteranceContext, present: frozenset[str]) -> Finding | None:
+        """``present``: the rule literals that occur in the utterance (see LiteralIndex)."""
         if ctx.role not in self.roles:
             return None
         prepared = ctx.prepared
-        regex = self.rule.regex
-        whole = regex.search(prepared.text)  # cheap whole-utterance test first
-        if whole is None:
+        text = prepared.text
+        # Cheap tests on the whole utterance first: a pattern's literals, then its regex.
+        live = [
+            (number, regex)
+            for number, (regex, literals) in enumerate(self.rule.patterns)
+            if (literals is None or not literals.isdisjoint(present)) and regex.search(text) is not None
+        ]
+        if not live:
             return None
+        unless = self.rule.unless
         if self.rule.spec.scope == "utterance":
-            if self.rule.unless is not None and self.rule.unless.search(prepared.text):
+            if unless is not None and unless.search(text):
                 return None
-            return self._finding(ctx, whole, 0)
+            number, regex = live[0]
+            m = regex.search(text)
+            assert m is not None
+            return self._finding(ctx, m, 0, number)
         for clause, to_civilian in zip(prepared.clauses, ctx.to_civilian, strict=True):
             if self.civilian_only and not to_civilian:
                 continue
-            m = regex.search(clause.text)
-            if m is None:
-                continue
-            if self.rule.unless is not None and self.rule.unless.search(clause.text):
-                continue
-            return self._finding(ctx, m, clause.start)
+            for number, regex in live:
+                m = regex.search(clause.text)
+                if m is None:
+                    continue
+                if unless is not None and unless.search(clause.text):
+                    break
+                return self._finding(ctx, m, clause.start, number)
         return None
 
-    def _finding(self, ctx: UtteranceContext, m: re.Match[str], offset: int) -> Finding:
-        pattern_no = int((m.lastgroup or "p0")[1:])
+    def _finding(self, ctx: UtteranceContext, m: re.Match[str], offset: int, number: int) -> Finding:
         base = self.rule.spec.explanation or EXPLANATIONS[self.label]
         start, end = offset + m.start(), offset + m.end()
         return make_finding(
@@ -102,5 +112,5 @@ class PatternDetector:
             end=end,
             rule=self.rule.rule_id,
             confidence=self.rule.spec.confidence,
-            explanation=f'{base}: "{ctx.utterance.text[start:end]}" (pattern {pattern_no + 1} of {self.rule.spec.name})',
+            explanation=f'{base}: "{ctx.utterance.text[start:end]}" (pattern {number + 1} of {self.rule.spec.name})',
         )

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from deescalate.analysis.labels import LABELS
+from deescalate.analysis.rules.prefilter import required_literals
 from deescalate.encounter.model import Role
 from deescalate.errors import Code, ConfigError
 
@@ -77,16 +78,19 @@ class CommandLexicon(BaseModel):
 class CompiledRule:
     """One rule with its patterns compiled into a single alternation."""
 
-    __slots__ = ("spec", "regex", "unless", "sources")
+    __slots__ = ("spec", "patterns", "unless", "sources")
 
     def __init__(self, spec: RuleSpec, macros: dict[str, str], file: str) -> None:
         self.spec = spec
         self.sources = tuple(expand(p, macros) for p in spec.patterns)
         try:
-            self.regex = re.compile("|".join(f"(?P<p{i}>{p})" for i, p in enumerate(self.sources)))
+            # each pattern with the literals one of which it needs (None: no cheap test)
+            self.patterns = tuple((re.compile(p), required_literals(p)) for p in self.sources)
             self.unless = re.compile("|".join(f"(?:{expand(p, macros)})" for p in spec.unless)) if spec.unless else None
         except re.error as exc:
-            raise ConfigError(Code.E040, f"bad pattern in rule {spec.name}: {exc}", file=file, where=spec.name) from None
+            raise ConfigError(
+                Code.E040, f"bad pattern in rule {spec.name}: {exc}", file=file, where=spec.name
+            ) from None
 
     @property
     def rule_id(self) -> str:
@@ -162,7 +166,10 @@ def compile_rules(agency: RuleFile | None = None, *, agency_file: str = "config"
     unknown = disabled - set(by_name) - set(LABELS) - {"conflicting_command"}
     if unknown:
         raise ConfigError(
-            Code.E041, f"disable names no rule or label: {', '.join(sorted(unknown))}", file=agency_file, where="disable"
+            Code.E041,
+            f"disable names no rule or label: {', '.join(sorted(unknown))}",
+            file=agency_file,
+            where="disable",
         )
     return [
         CompiledRule(spec, macros, file)

@@ -1,0 +1,164 @@
+"""The analyze, eval and demo commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from deescalate.analysis.analyzer import Analyzer, analyze
+from deescalate.analysis.labels import LABEL_ITEMS
+from deescalate.analysis.scoring import Scoreboard
+from deescalate.cli.common import FormatOption, RolesOption, err, load_one, out
+from deescalate.encounter.readers import read_encounter
+from deescalate.encounter.writers import write_atomic
+from deescalate.errors import Code, DeescalateError, InputError
+from deescalate.report import render
+
+EXTENSIONS = {"json": "json", "markdown": "md", "html": "html"}
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Agency rules file (YAML) that adds, replaces or disables rules.",
+        envvar="DEESCALATE_RULES_CONFIG",
+    ),
+]
+
+
+def analyze_command(
+    files: Annotated[list[Path], typer.Argument(help="Encounter files (JSON, WebVTT, SRT, Whisper JSON, text).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="json, markdown or html.")] = "markdown",
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Output file, or a folder when several files are given.")
+    ] = None,
+    roles: RolesOption = None,
+    config: ConfigOption = None,
+    input_format: FormatOption = None,
+) -> None:
+    """Find checklist evidence in encounters and write a report for each."""
+    if fmt not in EXTENSIONS:
+        raise typer.BadParameter(f"--format must be one of {', '.join(EXTENSIONS)}")
+    analyzer = Analyzer(config)
+    several = len(files) > 1
+    if several and output is None and fmt == "html":
+        raise InputError(Code.E005, "several HTML reports need a folder: pass -o DIR")
+    failed = 0
+    collected: list[dict[str, object]] = []
+    with Progress(console=err, transient=True, disable=not several) as progress:
+        task = progress.add_task("analyzing", total=len(files))
+        for path in files:
+            try:
+                encounter = load_one(path, roles, input_format)
+                analysis = analyze(encounter, analyzer)
+            except DeescalateError as exc:
+                if not several:
+                    raise
+                err.print(f"error: {exc.one_line()}", markup=False, highlight=False)
+                failed += 1
+                progress.advance(task)
+                continue
+            if output is not None and (several or output.is_dir()):
+                target = output / f"{encounter.id}.{EXTENSIONS[fmt]}"
+                write_atomic(target, render(analysis, fmt))
+                err.print(f"wrote {target}", markup=False, highlight=False)
+            elif output is not None:
+                write_atomic(output, render(analysis, fmt))
+                err.print(f"wrote {output}", markup=False, highlight=False)
+            elif fmt == "json" and several:
+                collected.append(analysis.to_json_dict())
+            else:
+                sys.stdout.write(render(analysis, fmt))
+            progress.advance(task)
+    if collected:
+        sys.stdout.write(json.dumps(collected, indent=2, ensure_ascii=False) + "\n")
+    if failed:
+        err.print(f"{failed} of {len(files)} files could not be analyzed", markup=False)
+        raise typer.Exit(2)
+
+
+def eval_command(
+    corpus: Annotated[Path, typer.Argument(help="Folder of annotated encounter/v1 JSON files.")],
+    errors: Annotated[bool, typer.Option("--errors", help="List every false positive and false negative.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Score the analyzer against annotated encounters (per-label P/R/F1, macro F1)."""
+    if not corpus.is_dir():
+        raise InputError(Code.E001, "corpus folder not found", file=str(corpus))
+    files = sorted(corpus.glob("*.json"))
+    analyzer = Analyzer(config)
+    board = Scoreboard()
+    for path in files:
+        encounter = read_encounter(path)
+        if not any(u.labels for u in encounter.utterances):
+            continue
+        board.add(encounter, analyzer.findings(encounter))
+    if board.encounters == 0:
+        raise InputError(Code.E050, "no annotated encounters (utterances with 'labels') found", file=str(corpus))
+    if as_json:
+        data = {
+            "encounters": board.encounters,
+            "macro_f1": round(board.macro_f1, 4),
+            "labels": {
+                s.label: {
+                    "precision": round(s.precision, 4),
+                    "recall": round(s.recall, 4),
+                    "f1": round(s.f1, 4),
+                    "support": s.support,
+                    "tp": s.tp,
+                    "fp": s.fp,
+                    "fn": s.fn,
+                }
+                for s in board.scores.values()
+            },
+        }
+        out.print_json(json.dumps(data))
+        return
+    table = Table(title=f"deescalate eval — {corpus} ({board.encounters} encounters)")
+    for col in ("label", "item", "precision", "recall", "F1", "support"):
+        table.add_column(col, justify="left" if col in ("label", "item") else "right")
+    for s in board.scores.values():
+        table.add_row(
+            s.label, LABEL_ITEMS[s.label], f"{s.precision:.2f}", f"{s.recall:.2f}", f"{s.f1:.2f}", str(s.support)
+        )
+    out.print(table)
+    out.print(f"macro F1 (labels with support): {board.macro_f1:.3f}")
+    if errors:
+        for e in board.errors:
+            rule = f" [{e.rule}]" if e.rule else ""
+            out.print(
+                f"{e.kind} {e.label:20} {e.encounter_id} {e.utterance_id}{rule}: {e.text}",
+                markup=False,
+                highlight=False,
+            )
+
+
+def demo_command(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the reports.")] = Path("out"),
+) -> None:
+    """Analyze the bundled example encounters and write their reports."""
+    from deescalate.examples import example_paths
+
+    analyzer = Analyzer()
+    for path in example_paths():
+        encounter = read_encounter(path)
+        analysis = analyze(encounter, analyzer)
+        out.rule(f"{encounter.title or encounter.id}")
+        for v in analysis.verdicts:
+            colour = {"demonstrated": "green", "concerns": "red", "mixed": "yellow"}.get(v.status.value, "dim")
+            out.print(f"  [{colour}]{v.item:9} {v.status.value:13}[/{colour}] {v.summary}")
+        if analysis.moments:
+            out.print("  [bold]Key moments[/bold]")
+            for m in analysis.moments:
+                out.print(f"    {m.text}", markup=False, highlight=False)
+        for fmt in ("html", "json"):
+            target = out_dir / f"{encounter.id}.{EXTENSIONS[fmt]}"
+            write_atomic(target, render(analysis, fmt))
+        out.print(f"  reports: {out_dir / (encounter.id + '.html')} and .json", markup=False, highlight=False)

@@ -1,0 +1,40 @@
+"""What every command shares: consoles, common options, and reading one encounter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from deescalate.encounter.model import Encounter
+from deescalate.encounter.readers import FORMATS, read_encounter, speakers_without_role
+from deescalate.encounter.roles import load_roles_file
+
+# soft_wrap: never break lines at the terminal width (piped output would otherwise wrap at 80 columns)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+RolesOption = Annotated[
+    Path | None,
+    typer.Option("--roles", help="YAML file mapping speaker names to officer/dispatcher/subject/bystander/other."),
+]
+FormatOption = Annotated[
+    str | None, typer.Option("--input-format", help=f"Force the input format: {', '.join(FORMATS)}.")
+]
+
+
+def load_one(path: Path, roles: Path | None, input_format: str | None) -> Encounter:
+    roles_map = load_roles_file(roles) if roles else None
+    encounter = read_encounter(path, roles_file=roles_map, input_format=input_format)
+    unknown = speakers_without_role(encounter)
+    if unknown:
+        err.print(
+            f"{path}: no role known for {', '.join(unknown)}; treated as 'other' "
+            "(pass --roles roles.yaml to name them)",
+            style="yellow",
+            markup=False,
+            highlight=False,
+        )
+    return encounter

@@ -1,0 +1,9 @@
+"""Example encounters bundled for ``deescalate demo``; written for this project, not real people."""
+
+from importlib import resources
+from pathlib import Path
+
+
+def example_paths() -> list[Path]:
+    folder = resources.files(__package__)
+    return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith((".json", ".vtt", ".srt", ".txt")))
