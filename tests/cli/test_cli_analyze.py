@@ -109,3 +109,5 @@ def test_cli_demo_writes_reports_for_every_example(tmp_path: Path) -> None:
         stem = json.loads(example.read_text())["id"]
         assert f"{stem}.html" in written and f"{stem}.json" in written
     assert "Key moments" in result.stdout
+    assert "parking-lot-incident-merged.html" in written  # the bundled body-camera files, merged
+    assert "body cameras of one incident" in result.stdout

@@ -48,7 +48,7 @@ _NUMBER = (
     r"hundred|adam|boy|charlie|david|edward|frank|george|henry|king|lincoln|mary|nora|ocean|paul|sam|tom)"
 )
 # A radio call opens with the unit's call sign: "Twenty-two, ...", "4 adam copy", "Unit 3, ..."
-_CALL_SIGN = re.compile(
+CALL_SIGN = re.compile(
     rf"^\s*(?:unit\s+)?{_NUMBER}(?:[\s-]+{_NUMBER})*\s*(?:,|\bcopy\b|\bto dispatch\b|\bi'm\b|\bwe're\b|\bwe'll\b|"
     rf"\bclear\b|\bcan you\b|\brun\b|\bstart\b|\bsend\b|\bgive me\b|\bany\b|\b(?:and|&) {_NUMBER}\b|$)"
 )
@@ -81,7 +81,7 @@ def addressees(prepared: PreparedText, *, partner_names: set[str], civilian_name
     """For an officer's utterance: is each clause said to a civilian?"""
     notes = " ".join(prepared.annotations)
     to_civilian = not _RADIO_NOTE.search(notes) or bool(_CIVILIAN_NOTE.search(notes))
-    if prepared.clauses and _CALL_SIGN.match(prepared.clauses[0].text):
+    if prepared.clauses and CALL_SIGN.match(prepared.clauses[0].text):
         to_civilian = False
     flags = []
     for clause in prepared.clauses:

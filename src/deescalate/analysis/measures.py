@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 
 from deescalate.analysis.findings import Finding
-from deescalate.analysis.result import Measures, OfficerMeasures, UncheckedCue
+from deescalate.analysis.result import CommandInForce, Measures, OfficerMeasures, UncheckedCue
 from deescalate.analysis.text import words
 from deescalate.encounter.model import Encounter, Role, Utterance
 
 CAPACITY_CHECK_WINDOW_S = 30.0
+COMMAND_IN_FORCE_S = 10.0  # the label spec's conflict window
 # Below this much timed speech a words-per-minute figure is noise.
 MIN_TALK_SECONDS_FOR_PACE = 15.0
 
@@ -53,6 +54,7 @@ def compute_measures(encounter: Encounter, findings: list[Finding]) -> Measures:
             )
         )
 
+    speaker_of = {u.id: u.speaker for u in encounter.utterances}
     officer_ids = {p.id for p in officers}
     first_words = next((u.start for u in encounter.utterances if u.speaker in officer_ids), None)
     first_command = min((f.start for f in commands), default=None)
@@ -66,7 +68,42 @@ def compute_measures(encounter: Encounter, findings: list[Finding]) -> Measures:
         officers_giving_commands=len({f.speaker for f in commands}),
         longest_unanswered_command_run=_longest_unanswered_run(encounter, {f.utterance_id for f in commands}),
         unchecked_inability_cues=tuple(_unchecked_cues(encounter, by_label)),
+        commands_in_force=tuple(_in_force(commands)),
+        max_officers_commanding_10s=_max_in_window(
+            [(f.start, f.speaker) for f in commands], COMMAND_IN_FORCE_S, distinct=True
+        ),
+        peak_commands_per_minute=_max_in_window([(f.start, f.utterance_id) for f in commands], 60.0, distinct=False),
+        cross_officer_conflicts=sum(
+            1
+            for f in by_label["conflicting_command"]
+            if f.conflicts_with and speaker_of.get(f.conflicts_with) not in (None, f.speaker)
+        ),
     )
+
+
+def _in_force(commands: list[Finding]) -> list[CommandInForce]:
+    out = []
+    ordered = sorted(commands, key=lambda f: f.start)
+    for i, f in enumerate(ordered):
+        until = f.start + COMMAND_IN_FORCE_S
+        later = next((g.start for g in ordered[i + 1 :] if g.speaker == f.speaker), None)
+        if later is not None:
+            until = min(until, later)
+        out.append(CommandInForce(f.utterance_id, f.speaker, f.start, round(until, 3)))
+    return out
+
+
+def _max_in_window(points: list[tuple[float, str]], width: float, *, distinct: bool) -> int:
+    """Most points (or distinct keys) inside any window of ``width`` seconds."""
+    points = sorted(points)
+    best = 0
+    lo = 0
+    for hi in range(len(points)):
+        while points[hi][0] - points[lo][0] > width:
+            lo += 1
+        window = points[lo : hi + 1]
+        best = max(best, len({k for _, k in window}) if distinct else len(window))
+    return best
 
 
 def _since(origin: float | None, t: float | None) -> float | None:

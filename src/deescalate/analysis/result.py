@@ -39,6 +39,17 @@ class UncheckedCue:
 
 
 @dataclass(frozen=True, slots=True)
+class CommandInForce:
+    """A command counts as in force from when it is given until the same officer's next
+    command or ``COMMAND_IN_FORCE_S`` later, whichever comes first."""
+
+    utterance_id: str
+    officer: str
+    start: float
+    until: float
+
+
+@dataclass(frozen=True, slots=True)
 class Measures:
     officers: tuple[OfficerMeasures, ...]
     first_officer_words_at: float | None
@@ -47,6 +58,11 @@ class Measures:
     officers_giving_commands: int
     longest_unanswered_command_run: int
     unchecked_inability_cues: tuple[UncheckedCue, ...]
+    # the command picture the subject faces (several officers, several cameras)
+    commands_in_force: tuple[CommandInForce, ...] = ()
+    max_officers_commanding_10s: int = 0
+    peak_commands_per_minute: int = 0
+    cross_officer_conflicts: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

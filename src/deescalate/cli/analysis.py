@@ -16,7 +16,7 @@ from deescalate.analysis.labels import LABEL_ITEMS
 from deescalate.analysis.scoring import Scoreboard
 from deescalate.cli.common import FormatOption, RolesOption, err, load_one, out
 from deescalate.encounter.readers import read_encounter
-from deescalate.encounter.writers import write_atomic
+from deescalate.encounter.writers import to_json, write_atomic
 from deescalate.errors import Code, DeescalateError, InputError
 from deescalate.report import render
 
@@ -162,3 +162,28 @@ def demo_command(
             target = out_dir / f"{encounter.id}.{EXTENSIONS[fmt]}"
             write_atomic(target, render(analysis, fmt))
         out.print(f"  reports: {out_dir / (encounter.id + '.html')} and .json", markup=False, highlight=False)
+    _demo_merge(out_dir, analyzer)
+    out.print(f"\nOpen the HTML reports in {out_dir}/ in a browser.", markup=False, highlight=False)
+
+
+def _demo_merge(out_dir: Path, analyzer: Analyzer) -> None:
+    from deescalate.examples import camera_paths
+    from deescalate.merge.combine import Camera, merge_cameras
+
+    paths = camera_paths()
+    cameras = [Camera.from_encounter(p.stem, read_encounter(p)) for p in paths]
+    result = merge_cameras(cameras, incident_id="parking-lot-incident-merged")
+    out.rule(f"{len(paths)} body cameras of one incident, merged")
+    for o in result.offsets:
+        out.print(f"  {o.camera}: clock offset {o.offset:+.2f} s ({o.method}, {o.confidence:.0%})", markup=False)
+    analysis = analyze(result.encounter, analyzer)
+    m = analysis.measures
+    out.print(
+        f"  {len(result.encounter.utterances)} utterances; {m.officers_giving_commands} officers commanding, "
+        f"at most {m.max_officers_commanding_10s} within 10 s; {m.cross_officer_conflicts} conflicts between officers",
+        markup=False,
+    )
+    write_atomic(out_dir / f"{result.encounter.id}.json", render(analysis, "json"))
+    write_atomic(out_dir / f"{result.encounter.id}.html", render(analysis, "html"))
+    write_atomic(out_dir / "parking-lot-incident-merged.encounter.json", to_json(result.encounter))
+    out.print(f"  reports: {out_dir / (result.encounter.id + '.html')} and .json", markup=False, highlight=False)

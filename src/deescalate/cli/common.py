@@ -25,10 +25,10 @@ FormatOption = Annotated[
 ]
 
 
-def load_one(path: Path, roles: Path | None, input_format: str | None) -> Encounter:
+def load_one(path: Path, roles: Path | None, input_format: str | None, *, warn_roles: bool = True) -> Encounter:
     roles_map = load_roles_file(roles) if roles else None
     encounter = read_encounter(path, roles_file=roles_map, input_format=input_format)
-    unknown = speakers_without_role(encounter)
+    unknown = speakers_without_role(encounter) if warn_roles else []
     if unknown:
         err.print(
             f"{path}: no role known for {', '.join(unknown)}; treated as 'other' "

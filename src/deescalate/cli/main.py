@@ -13,6 +13,7 @@ from rich.markup import escape
 from deescalate.checklist import load_checklist
 from deescalate.cli.analysis import analyze_command, demo_command, eval_command
 from deescalate.cli.common import FormatOption, RolesOption, err, load_one, out
+from deescalate.cli.merge import merge_command
 from deescalate.encounter.writers import WRITERS, write_atomic
 from deescalate.errors import DeescalateError
 
@@ -24,6 +25,7 @@ app = typer.Typer(
 app.command("analyze")(analyze_command)
 app.command("eval")(eval_command)
 app.command("demo")(demo_command)
+app.command("merge")(merge_command)
 
 
 @app.command()

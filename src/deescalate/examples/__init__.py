@@ -7,3 +7,9 @@ from pathlib import Path
 def example_paths() -> list[Path]:
     folder = resources.files(__package__)
     return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith((".json", ".vtt", ".srt", ".txt")))
+
+
+def camera_paths() -> list[Path]:
+    """Body-camera transcripts of one incident (the parking-lot stop, one file per officer)."""
+    folder = resources.files(__package__).joinpath("cameras")
+    return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".json"))

@@ -384,11 +384,33 @@ def _measures(m: Measures, enc: Encounter) -> str:
         ("Officers giving commands", str(m.officers_giving_commands)),
         ("Longest run of unanswered commands", str(m.longest_unanswered_command_run)),
         ("Unchecked inability cues", str(len(m.unchecked_inability_cues))),
+        ("Most officers commanding within 10 s", str(m.max_officers_commanding_10s)),
+        ("Peak commands per minute", str(m.peak_commands_per_minute)),
+        ("Conflicts between officers", str(m.cross_officer_conflicts)),
     ]
     enc_rows = "".join(f"<tr><th scope=row>{k}</th><td class=num>{v}</td></tr>" for k, v in facts)
     return (
         f'<section id="measures"><h2>Measures</h2>{table}<h3 style="margin-top:1em">Encounter</h3>'
-        f"<table>{enc_rows}</table>{f'<ul>{cues}</ul>' if cues else ''}</section>"
+        f"<table>{enc_rows}</table>{f'<ul>{cues}</ul>' if cues else ''}{_cameras(enc)}</section>"
+    )
+
+
+def _cameras(enc: Encounter) -> str:
+    """For an incident merged from several body cameras: how each camera was aligned."""
+    cameras = (enc.model_extra or {}).get("cameras")
+    if not isinstance(cameras, list) or not cameras:
+        return ""
+    rows = "".join(
+        f"<tr><td>{e(c.get('id'))}</td><td>{e(speaker_name(enc, c['wearer']) if c.get('wearer') else '—')}</td>"
+        f"<td class=num>{float(c.get('offset', 0)):+.2f} s</td><td>{e(c.get('method'))}</td>"
+        f"<td class=num>{float(c.get('confidence', 0)):.0%}</td><td class=num>{e(c.get('matches', 0))}</td></tr>"
+        for c in cameras
+        if isinstance(c, dict)
+    )
+    return (
+        '<h3 style="margin-top:1em">Body cameras</h3><table><thead><tr><th>Camera</th><th>Wearer</th>'
+        "<th>Clock offset</th><th>Aligned by</th><th>Confidence</th><th>Matched utterances</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
     )
 
 

@@ -99,6 +99,9 @@ def _measures(m: Measures, analysis: Analysis) -> list[str]:
         f"- Officers giving commands: {m.officers_giving_commands}",
         f"- Longest run of unanswered commands: {m.longest_unanswered_command_run}",
         f"- Unchecked inability cues: {len(m.unchecked_inability_cues)}",
+        f"- Most officers commanding within 10 s: {m.max_officers_commanding_10s}",
+        f"- Peak commands per minute: {m.peak_commands_per_minute}",
+        f"- Conflicts between officers: {m.cross_officer_conflicts}",
     ]
     for cue in m.unchecked_inability_cues:
         checked = "never checked" if cue.checked_after is None else f"checked after {cue.checked_after:.0f} s"
