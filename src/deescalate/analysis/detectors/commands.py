@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from deescalate.analysis.context import UtteranceContext
-from deescalate.analysis.detectors.patterns import make_finding
+from deescalate.analysis.detectors.patterns import make_finding, quote_of
 from deescalate.analysis.findings import Finding
 from deescalate.analysis.rules import CommandLexicon
 from deescalate.encounter.model import Role
@@ -90,6 +90,17 @@ _NOT_IMPERATIVE_BEFORE = frozenset(
         "been",
         "let's",
         "both",
+        # determiners: the word after them is a noun ("one more step toward me")
+        "more",
+        "another",
+        "next",
+        "every",
+        "each",
+        "this",
+        "these",
+        "those",
+        "some",
+        "any",
     ]
 )
 _WORD = re.compile(r"[a-z']+")
@@ -119,6 +130,11 @@ _COMPLEMENTS = frozenset(
         "with",
         "closer",
         "behind",
+        "backwards",
+        "backward",
+        "toward",
+        "towards",
+        "forward",
     ]
 )
 
@@ -212,7 +228,7 @@ class CommandDetector:
             directive_parts.append(clause.text[start:])
         if found is None:
             return None
-        quote = ctx.utterance.text[found[0] : found[1]]
+        quote = quote_of(ctx, found[0], found[1])
         finding = make_finding(
             ctx,
             label="command",
@@ -261,7 +277,7 @@ class CommandDetector:
                         ctx,
                         label="conflicting_command",
                         start=0,
-                        end=len(ctx.utterance.text),
+                        end=len(ctx.prepared.text),
                         rule=CONFLICT_RULE,
                         confidence=0.75,
                         explanation=(

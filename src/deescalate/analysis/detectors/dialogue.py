@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from deescalate.analysis.context import UtteranceContext
-from deescalate.analysis.detectors.patterns import make_finding
+from deescalate.analysis.detectors.patterns import make_finding, quote_of
 from deescalate.analysis.findings import Finding
 from deescalate.encounter.model import CIVILIAN_ROLES, Role
 
@@ -136,7 +136,7 @@ class NameAddressDetector:
             for m in _WORD.finditer(clause.text):
                 if m.group(0) in civilian_names:
                     start, end = clause.start + m.start(), clause.start + m.end()
-                    name = ctx.utterance.text[start:end]
+                    name = quote_of(ctx, start, end)
                     return make_finding(
                         ctx,
                         label="respect_marker",
@@ -180,7 +180,7 @@ class EchoDetector:
                 continue
             else:
                 shared = [w for w in content if w in said_content]
-            question = ctx.utterance.text[clause.end : clause.end + 1] == "?"
+            question = ctx.prepared.text[clause.end : clause.end + 1] == "?"
             if (
                 shared is content
                 or (len(shared) >= 2 and len(shared) / len(content) >= 0.5)

@@ -30,6 +30,12 @@ EXPLANATIONS = {
 }
 
 
+def quote_of(ctx: UtteranceContext, start: int, end: int) -> str:
+    """The original words at ``[start, end)`` of the prepared text."""
+    a, b = ctx.prepared.span(start, end)
+    return ctx.utterance.text[a:b]
+
+
 def make_finding(
     ctx: UtteranceContext,
     *,
@@ -41,7 +47,9 @@ def make_finding(
     explanation: str,
     conflicts_with: str | None = None,
 ) -> Finding:
+    """A finding on ``ctx``'s utterance; ``start``/``end`` are offsets in the prepared text."""
     u = ctx.utterance
+    start, end = ctx.prepared.span(start, end)
     return Finding(
         label=label,
         checklist_item=LABEL_ITEMS[label],
@@ -67,6 +75,11 @@ class PatternDetector:
         self.label = rule.spec.label
         self.roles = frozenset(rule.spec.speakers)
         self.civilian_only = rule.spec.addressed == "civilian"
+        # A pattern anchored with ^ or $ matches a clause, not the whole utterance: the whole-text
+        # regex test would wrongly rule it out (only its literals can be tested up front).
+        self.whole_text_ok = tuple(
+            rule.spec.scope == "utterance" or not re.search(r"(?<!\\)[$^]", src) for src in rule.sources
+        )
 
     def detect(self, ctx: UtteranceContext, present: frozenset[str]) -> Finding | None:
         """``present``: the rule literals that occur in the utterance (see LiteralIndex)."""
@@ -78,7 +91,8 @@ class PatternDetector:
         live = [
             (number, regex)
             for number, (regex, literals) in enumerate(self.rule.patterns)
-            if (literals is None or not literals.isdisjoint(present)) and regex.search(text) is not None
+            if (literals is None or not literals.isdisjoint(present))
+            and (not self.whole_text_ok[number] or regex.search(text) is not None)
         ]
         if not live:
             return None
@@ -112,5 +126,5 @@ class PatternDetector:
             end=end,
             rule=self.rule.rule_id,
             confidence=self.rule.spec.confidence,
-            explanation=f'{base}: "{ctx.utterance.text[start:end]}" (pattern {number + 1} of {self.rule.spec.name})',
+            explanation=f'{base}: "{quote_of(ctx, start, end)}" (pattern {number + 1} of {self.rule.spec.name})',
         )
