@@ -27,6 +27,15 @@ _LINKING_VERB = re.compile(
 # Hesitation fillers, with a comma or stop and the space after them ("uh-huh" and "mm-hmm" are answers: kept).
 _FILLER = re.compile(r"(?<![\w'-])(?:u+h+|u+m+|e+r+m+|a+h+|h+m+|m{2,})(?![\w'-])[,.]?\s*")
 _WORD = re.compile(r"[a-z0-9']+")
+# Words too common to show what an utterance is about (for echoes and cross-camera matching).
+STOPWORDS = frozenset(
+    (
+        "a an the and or but so to of in on at for with is are was were be been it it's that this there here "
+        "you your you're you've i me my he she him her his they them their we us our okay ok yeah yes no not "
+        "just like do did does don't can can't what who how why when where if then too very really right um "
+        "uh oh well all some any one "
+    ).split()
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,55 +4,10 @@ from __future__ import annotations
 
 import re
 
+from deescalate.analysis.text import STOPWORDS
+
 _TOKEN = re.compile(r"[a-z0-9']+")
 _BRACKETED = re.compile(r"\[[^\]]*\]")
-# Words too common to tell two utterances apart.
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "so",
-        "to",
-        "of",
-        "in",
-        "on",
-        "at",
-        "for",
-        "with",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "it",
-        "it's",
-        "that",
-        "this",
-        "i",
-        "you",
-        "me",
-        "my",
-        "your",
-        "he",
-        "she",
-        "we",
-        "they",
-        "him",
-        "her",
-        "them",
-        "uh",
-        "um",
-        "okay",
-        "ok",
-        "yeah",
-        "yes",
-        "no",
-    ]
-)
 
 
 def tokens(text: str) -> list[str]:

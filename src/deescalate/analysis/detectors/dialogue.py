@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from deescalate.analysis.context import UtteranceContext
 from deescalate.analysis.detectors.patterns import make_finding, quote_of
 from deescalate.analysis.findings import Finding
+from deescalate.analysis.text import STOPWORDS
 from deescalate.encounter.model import CIVILIAN_ROLES, Role
 
 _WORD = re.compile(r"[a-z0-9']+")
@@ -29,88 +30,6 @@ _PERSON_SWAP = {
     "we": "you",
     "our": "your",
 }
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "so",
-        "to",
-        "of",
-        "in",
-        "on",
-        "at",
-        "for",
-        "with",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "it",
-        "it's",
-        "that",
-        "this",
-        "there",
-        "here",
-        "you",
-        "your",
-        "you're",
-        "you've",
-        "i",
-        "me",
-        "my",
-        "he",
-        "she",
-        "him",
-        "her",
-        "his",
-        "they",
-        "them",
-        "their",
-        "we",
-        "us",
-        "our",
-        "okay",
-        "ok",
-        "yeah",
-        "yes",
-        "no",
-        "not",
-        "just",
-        "like",
-        "do",
-        "did",
-        "does",
-        "don't",
-        "can",
-        "can't",
-        "what",
-        "who",
-        "how",
-        "why",
-        "when",
-        "where",
-        "if",
-        "then",
-        "too",
-        "very",
-        "really",
-        "right",
-        "um",
-        "uh",
-        "oh",
-        "well",
-        "all",
-        "some",
-        "any",
-        "one",
-    ]
-)
 ECHO_WINDOW_S = 30.0
 # A reflection speaks of the person or their words; clauses opening like these
 # are the officer's own acts or commands, even when they reuse words.
@@ -121,7 +40,7 @@ _NOT_REFLECTION = re.compile(
 
 
 def _content(words: Sequence[str]) -> list[str]:
-    return [w for w in words if w not in _STOP and len(w) > 1]
+    return [w for w in words if w not in STOPWORDS and len(w) > 1]
 
 
 class NameAddressDetector:
