@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out
 
-.PHONY: demo test lint bench eval clean
+.PHONY: demo test lint bench eval clean system-deps
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: no python3.11 or python3 found; install Python 3.11"; exit 2; }
@@ -17,7 +17,16 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/deescalate demo --out $(OUT)
 
-test: $(STAMP)
+# espeak-ng speaks the synthesized dialogue of the audio tests; where it cannot be
+# installed those tests skip and say why.
+system-deps:
+	@command -v espeak-ng >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && apt-get install -y -qq espeak-ng) >/dev/null 2>&1 \
+	      || echo "note: espeak-ng could not be installed; speech-synthesis tests will skip"; \
+	  else echo "note: espeak-ng is missing (needs root and apt-get to install); speech-synthesis tests will skip"; fi; }
+
+test: $(STAMP) system-deps
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
@@ -27,8 +36,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-bench: $(STAMP)
+bench: $(STAMP) system-deps
 	$(BIN)/python benchmarks/bench_analyzer.py
+	$(BIN)/python benchmarks/merge_eval.py
+	$(BIN)/python benchmarks/bench_audio.py
+	$(BIN)/python benchmarks/bench_live.py
 
 eval: $(STAMP)
 	$(BIN)/deescalate eval ../shared/corpus/dev

@@ -33,6 +33,13 @@ class Code(StrEnum):
     E041 = "config file is invalid"
     E050 = "corpus has no annotated encounters"
     E060 = "setting is invalid"
+    E070 = "not a readable media file"
+    E071 = "media file has no audio track"
+    E072 = "media file is too long"
+    E073 = "audio track holds no samples"
+    E074 = "audio is silent"
+    E075 = "speech model not available"
+    E076 = "no microphone input"
 
 
 class DeescalateError(Exception):

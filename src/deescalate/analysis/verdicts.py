@@ -157,16 +157,21 @@ def _delivery(encounter: Encounter, measures: Measures, title: str) -> Verdict:
     spoken: dict[str, list[Utterance]] = defaultdict(list)
     for u in encounter.utterances:
         spoken[u.speaker].append(u)
+    from_audio = any(isinstance((u.model_extra or {}).get("delivery"), dict) for u in encounter.utterances)
     for om in measures.officers:
         mine = spoken[om.participant_id]
-        shouted = [u for u in mine if u.text.rstrip().endswith("!")]
+        if from_audio:  # measured loudness: raised relative to the officer's own median
+            shouted = [u for u in mine if ((u.model_extra or {}).get("delivery") or {}).get("raised")]
+        else:  # transcript only: exclamation marks are the transcriber's sign of a raised voice
+            shouted = [u for u in mine if u.text.rstrip().endswith("!")]
         share = len(shouted) / len(mine) if mine else 0.0
         if om.words_per_minute is not None and om.words_per_minute > FAST_SPEECH_WPM:
             bad.append(f"{om.name} speaks fast ({om.words_per_minute:.0f} words/min)")
         if om.words_per_utterance > LONG_UTTERANCE_WORDS:
             bad.append(f"{om.name} uses long turns ({om.words_per_utterance:.0f} words per utterance)")
         if share >= RAISED_VOICE_SHARE and len(shouted) >= 2:
-            bad.append(f"{om.name} shouts or exclaims in {len(shouted)} of {len(mine)} utterances")
+            how = "raises the voice well above their own level" if from_audio else "shouts or exclaims"
+            bad.append(f"{om.name} {how} in {len(shouted)} of {len(mine)} utterances")
             evidence += [u.id for u in shouted]
         fast = om.words_per_minute is not None and om.words_per_minute > FAST_SPEECH_WPM
         if (
@@ -179,8 +184,9 @@ def _delivery(encounter: Encounter, measures: Measures, title: str) -> Verdict:
             good.append(f"{om.name}: short, even turns ({om.words_per_utterance:.0f} words per utterance{pace})")
     status = _status(len(good), len(bad))
     summary = {
-        Status.demonstrated: "Officers kept a calm, even delivery in short phrases (from the transcript; "
-        "tone and loudness need audio).",
+        Status.demonstrated: "Officers kept a calm, even delivery in short phrases"
+        + (" (pace and loudness measured from the audio)." if from_audio else " (from the transcript; tone and "
+           "loudness need audio)."),
         Status.concerns: "Delivery needs attention: " + "; ".join(bad) + ".",
         Status.mixed: "Delivery was uneven: " + "; ".join(bad) + ".",
         Status.not_observed: "Too little officer speech to judge delivery.",

@@ -163,7 +163,24 @@ def demo_command(
             write_atomic(target, render(analysis, fmt))
         out.print(f"  reports: {out_dir / (encounter.id + '.html')} and .json", markup=False, highlight=False)
     _demo_merge(out_dir, analyzer)
+    _demo_audio(out_dir, analyzer)
     out.print(f"\nOpen the HTML reports in {out_dir}/ in a browser.", markup=False, highlight=False)
+
+
+def _demo_audio(out_dir: Path, analyzer: Analyzer) -> None:
+    from deescalate.cli.common import transcribe_media
+    from deescalate.examples import audio_paths
+
+    for path in audio_paths():
+        out.rule(f"a body-camera recording: {path.name}")
+        encounter = transcribe_media(path, None)
+        analysis = analyze(encounter, analyzer)
+        for v in analysis.verdicts:
+            out.print(f"  {v.item:9} {v.status.value:13} {v.summary}", markup=False, highlight=False)
+        for fmt in ("html", "json"):
+            write_atomic(out_dir / f"{encounter.id}.{EXTENSIONS[fmt]}", render(analysis, fmt))
+        write_atomic(out_dir / f"{encounter.id}.encounter.json", to_json(encounter))
+        out.print(f"  reports: {out_dir / (encounter.id + '.html')} and .json", markup=False, highlight=False)
 
 
 def _demo_merge(out_dir: Path, analyzer: Analyzer) -> None:

@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from deescalate.checklist import load_checklist
 from deescalate.cli.analysis import analyze_command, demo_command, eval_command
-from deescalate.cli.common import FormatOption, RolesOption, err, load_one, out
+from deescalate.cli.common import FormatOption, RolesOption, err, load_one, out, transcribe_media
 from deescalate.cli.merge import merge_command
 from deescalate.encounter.writers import WRITERS, write_atomic
 from deescalate.errors import DeescalateError
@@ -42,6 +42,63 @@ def checklist() -> None:
     out.print(f"    {escape(cl.delivery.description)}")
     for p in cl.delivery.practices:
         out.print(f"    • {escape(p)}")
+
+
+@app.command()
+def transcribe(
+    media: Annotated[list[Path], typer.Argument(help="Audio or video files (any common format).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="encounter/v1 JSON file, or a folder for several.")],
+    roles: RolesOption = None,
+) -> None:
+    """Transcribe recordings into encounter/v1 JSON: words, speakers, pace and loudness."""
+    from deescalate.encounter.roles import load_roles_file
+
+    roles_map = load_roles_file(roles) if roles else None
+    for path in media:
+        encounter = transcribe_media(path, roles_map)
+        target = output / f"{encounter.id}.json" if len(media) > 1 or output.is_dir() else output
+        write_atomic(target, WRITERS["json"](encounter))
+        err.print(f"wrote {target}", markup=False, highlight=False)
+
+
+@app.command()
+def live(
+    source: Annotated[
+        str, typer.Argument(help="A recording played at real speed, '-' for raw 16 kHz s16le PCM on stdin, or 'mic'.")
+    ],
+    fast: Annotated[
+        bool, typer.Option("--fast", help="Play a recording as fast as it can be read (no real-time pacing).")
+    ] = False,
+) -> None:
+    """Listen live and alert on threats, insults, conflicting commands and unchecked inability cues."""
+    import statistics
+
+    from deescalate.analysis.analyzer import Analyzer
+    from deescalate.audio.live import LiveSession, file_blocks, pipe_blocks
+    from deescalate.audio.transcribe import Transcriber
+    from deescalate.errors import Code, InputError
+    from deescalate.settings import get_settings
+
+    settings = get_settings()
+    if source == "mic":
+        raise InputError(Code.E076, "no microphone input on this machine: pipe audio in with '-' or give a recording")
+    blocks = pipe_blocks() if source == "-" else file_blocks(Path(source), settings, real_time=not fast)
+    transcriber = Transcriber(
+        model=settings.whisper_model, device=settings.whisper_device, compute_type=settings.whisper_compute_type
+    )
+    session = LiveSession(
+        transcriber, Analyzer(), on_alert=lambda a: out.print(a.line(), style="bold red", markup=False)
+    )
+    err.print(f"listening to {source} …", markup=False)
+    for block in blocks:
+        session.feed(block)
+    session.close()
+    latencies = [a.latency_s for a in session.alerts]
+    summary = f"{len(session.utterances)} utterances heard, {len(session.alerts)} alerts"
+    if latencies and not fast:
+        p95 = statistics.quantiles(latencies, n=20)[-1] if len(latencies) > 1 else latencies[0]
+        summary += f"; alert latency median {statistics.median(latencies):.2f} s, p95 {p95:.2f} s"
+    err.print(summary, markup=False)
 
 
 @app.command()
