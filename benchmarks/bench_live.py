@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from deescalate.analysis.analyzer import Analyzer
-from deescalate.audio.live import LiveSession, file_blocks
+from deescalate.audio.live import LiveSession, file_blocks, percentile
 from deescalate.audio.synth import synthesize, write_wav
 from deescalate.audio.transcribe import Transcriber
 from deescalate.encounter.readers import read_encounter
@@ -33,13 +33,13 @@ def main() -> None:
         for block in file_blocks(wav, Settings(), real_time=True):
             session.feed(block)
         session.close()
-    lat = sorted(a.latency_s for a in session.alerts)
-    if not lat:
-        print("no alerts")
-        return
-    p95 = statistics.quantiles(lat, n=20)[-1] if len(lat) > 1 else lat[0]
-    print(f"{len(session.utterances)} utterances heard, {len(lat)} alerts")
-    print(f"alert latency: median {statistics.median(lat):.2f} s, p95 {p95:.2f} s, max {lat[-1]:.2f} s")
+    print(f"{len(session.utterances)} utterances heard, {len(session.alerts)} alerts")
+    for name, values in (("alerts", [a.latency_s for a in session.alerts]), ("every utterance", session.latencies)):
+        if values:
+            print(
+                f"latency, {name} (n={len(values)}): median {statistics.median(values):.2f} s, "
+                f"p95 {percentile(values, 0.95):.2f} s, max {max(values):.2f} s"
+            )
 
 
 if __name__ == "__main__":

@@ -185,8 +185,11 @@ def _delivery(encounter: Encounter, measures: Measures, title: str) -> Verdict:
     status = _status(len(good), len(bad))
     summary = {
         Status.demonstrated: "Officers kept a calm, even delivery in short phrases"
-        + (" (pace and loudness measured from the audio)." if from_audio else " (from the transcript; tone and "
-           "loudness need audio)."),
+        + (
+            " (pace and loudness measured from the audio)."
+            if from_audio
+            else " (from the transcript; tone and loudness need audio)."
+        ),
         Status.concerns: "Delivery needs attention: " + "; ".join(bad) + ".",
         Status.mixed: "Delivery was uneven: " + "; ".join(bad) + ".",
         Status.not_observed: "Too little officer speech to judge delivery.",

@@ -77,6 +77,8 @@ class LiveSession:
     clock: Callable[[], float] = time.monotonic
     utterances: list[Utterance] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
+    # seconds from the end of each utterance to the end of its analysis (alert or not)
+    latencies: list[float] = field(default_factory=list)
     _buffer: list[np.ndarray] = field(default_factory=list)
     _samples: int = 0
     _speech_start: float | None = None
@@ -147,6 +149,7 @@ class LiveSession:
         )
         self.utterances.append(u)
         self._analyze(u, end, heard_wall)
+        self.latencies.append(round(self.clock() - heard_wall, 3))
 
     def _analyze(self, newest: Utterance, end: float, heard_wall: float) -> None:
         recent = self.utterances[-CONTEXT_UTTERANCES:]
@@ -201,3 +204,9 @@ def pipe_blocks(stream: BinaryIO | None = None) -> Iterator[np.ndarray]:
         if not data:
             return
         yield np.frombuffer(data[: len(data) // 2 * 2], dtype="<i2").astype(np.float32) / 32768.0
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile (no interpolation beyond what was measured)."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, -(-int(share * 100) * len(ordered) // 100) - 1))]

@@ -2,7 +2,9 @@
 
 Roles: the camera wearer (the closest, loudest voice) is an officer. For the
 other voices, what they say decides: radio-style speech is the dispatcher; a
-voice whose turns are mostly directives is another officer; of the rest, the
+voice whose turns the analyzer, reading them as an officer's, finds full of
+officer practice (commands, explanations, questions that gather information,
+capacity checks, listening, empathy) is another officer; of the rest, the
 voice that says most is the subject and the others bystanders. A roles file
 (``--roles``, keys are the speaker labels such as ``SPEAKER_01``) overrides.
 """
@@ -27,12 +29,11 @@ from deescalate.settings import Settings
 # A pause this long, or a change of voice, ends an utterance.
 TURN_GAP_S = 1.0
 _RADIO = re.compile(r"^\s*(?:all )?units?\b|\bcopy\b|\ben route\b|\bstand by\b|\b10-4\b", re.I)
-_DIRECTIVE = re.compile(
-    r"^(?:\W*(?:sir|ma'am|hey|okay|now)\W+)*(?:get|put|show|step|turn|stand|sit|stay|keep|hold|drop|come|move|stop|"
-    r"back|go|walk|roll|open|give|hands|don't|let me see|i need you to|you need to)\b",
-    re.I,
+# Labels that officers' words carry and civilians' rarely do (courtesies are left out: "thank you, sir").
+OFFICER_PRACTICE = frozenset(
+    {"command", "explanation", "info_gathering", "capacity_check", "active_listening", "empathy", "threat_of_force"}
 )
-OFFICER_DIRECTIVE_SHARE = 0.4
+OFFICER_PRACTICE_SHARE = 0.35
 
 
 @dataclass(frozen=True)
@@ -131,13 +132,14 @@ def _roles(turns: list[tuple[str, list[Word]]], wearer: str, roles: dict[str, Ro
     for label, turn_words in turns:
         said[label].append(" ".join(w.text for w in turn_words))
     words = Counter({label: sum(len(t.split()) for t in texts) for label, texts in said.items()})
+    practice = _officer_practice(turns)
     role_of: dict[str, Role] = {}
     for label, texts in said.items():
         if label == wearer:
             role_of[label] = Role.officer
         elif sum(bool(_RADIO.search(t)) for t in texts) * 2 > len(texts):
             role_of[label] = Role.dispatcher
-        elif sum(bool(_DIRECTIVE.search(t)) for t in texts) >= OFFICER_DIRECTIVE_SHARE * len(texts):
+        elif practice[label] >= OFFICER_PRACTICE_SHARE * len(texts):
             role_of[label] = Role.officer
     civilians = [label for label, _ in words.most_common() if label not in role_of]
     for i, label in enumerate(civilians):
@@ -147,6 +149,27 @@ def _roles(turns: list[tuple[str, list[Word]]], wearer: str, roles: dict[str, Ro
             if label.casefold() in roles:
                 role_of[label] = roles[label.casefold()]
     return role_of
+
+
+def _officer_practice(turns: list[tuple[str, list[Word]]]) -> Counter[str]:
+    """Per voice: how many of its turns show officer practice when read as an officer's words."""
+    from deescalate.analysis.analyzer import default_analyzer
+
+    labels = sorted({label for label, _ in turns})
+    as_officers = Encounter(
+        id="roles",
+        participants=[Participant(id=label, role=Role.officer, name=label) for label in labels],
+        utterances=[
+            Utterance(id=f"t{i}", speaker=label, start=ws[0].start, end=ws[-1].end, text=" ".join(w.text for w in ws))
+            for i, (label, ws) in enumerate(turns)
+        ],
+    )
+    speaker_of = {u.id: u.speaker for u in as_officers.utterances}
+    showing: dict[str, set[str]] = defaultdict(set)
+    for f in default_analyzer().findings(as_officers):
+        if f.label in OFFICER_PRACTICE:
+            showing[speaker_of[f.utterance_id]].add(f.utterance_id)
+    return Counter({label: len(ids) for label, ids in showing.items()})
 
 
 def _names(role_of: dict[str, Role], wearer: str) -> dict[str, str]:

@@ -74,7 +74,7 @@ def live(
     import statistics
 
     from deescalate.analysis.analyzer import Analyzer
-    from deescalate.audio.live import LiveSession, file_blocks, pipe_blocks
+    from deescalate.audio.live import LiveSession, file_blocks, percentile, pipe_blocks
     from deescalate.audio.transcribe import Transcriber
     from deescalate.errors import Code, InputError
     from deescalate.settings import get_settings
@@ -96,8 +96,9 @@ def live(
     latencies = [a.latency_s for a in session.alerts]
     summary = f"{len(session.utterances)} utterances heard, {len(session.alerts)} alerts"
     if latencies and not fast:
-        p95 = statistics.quantiles(latencies, n=20)[-1] if len(latencies) > 1 else latencies[0]
-        summary += f"; alert latency median {statistics.median(latencies):.2f} s, p95 {p95:.2f} s"
+        summary += (
+            f"; alert latency median {statistics.median(latencies):.2f} s, p95 {percentile(latencies, 0.95):.2f} s"
+        )
     err.print(summary, markup=False)
 
 
