@@ -40,6 +40,14 @@ class Code(StrEnum):
     E074 = "audio is silent"
     E075 = "speech model not available"
     E076 = "no microphone input"
+    E080 = "database URL is not supported"
+    E081 = "call file is neither the simple call layout nor EIDO"
+    E082 = "call number is missing"
+    E083 = "CSV header matches no known layout"
+    E084 = "CSV mapping file is invalid"
+    E085 = "row has the wrong number of columns"
+    E086 = "call number is already stored"
+    E087 = "database cannot be opened or brought up to date"
 
 
 class DeescalateError(Exception):

@@ -25,6 +25,8 @@ class Settings:
     whisper_model: str = "tiny.en"
     whisper_device: str = "cpu"
     whisper_compute_type: str = "int8"
+    # Records store: sqlite:///path/to/file.db or postgresql+psycopg://user@host/db, see store.db.
+    database_url: str = "sqlite:///deescalate.db"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

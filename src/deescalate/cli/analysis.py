@@ -164,7 +164,42 @@ def demo_command(
         out.print(f"  reports: {out_dir / (encounter.id + '.html')} and .json", markup=False, highlight=False)
     _demo_merge(out_dir, analyzer)
     _demo_audio(out_dir, analyzer)
+    _demo_briefing(out_dir)
     out.print(f"\nOpen the HTML reports in {out_dir}/ in a browser.", markup=False, highlight=False)
+
+
+def _demo_briefing(out_dir: Path, calls: int = 20_000) -> None:
+    from rich.console import Console
+    from sqlalchemy.orm import Session
+
+    from deescalate.briefing.brief import brief
+    from deescalate.briefing.render import to_html, to_json, to_rich
+
+    wrapping = Console()  # panels and tables wrap to the terminal, unlike the line-oriented output
+    from deescalate.store.db import make_engine, upgrade
+    from deescalate.store.synthetic import generate_city, sample_call
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    db = out_dir / "demo-city.db"
+    for stale in out_dir.glob("demo-city.db*"):
+        stale.unlink()
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade(engine)
+    out.rule(f"before arrival: a synthetic city of {calls:,} calls, and a briefing")
+    stats = generate_city(engine, calls=calls, seed=1)
+    out.print(
+        f"  {db}: {stats.calls:,} calls, {stats.premises:,} premises, {stats.persons:,} persons, "
+        f"{stats.flags_active + stats.flags_expired:,} caution flags ({stats.flags_expired:,} expired)",
+        markup=False,
+        highlight=False,
+    )
+    call = sample_call(engine, seed=4)
+    with Session(engine) as session:
+        briefing = brief(call, session=session)
+    wrapping.print(to_rich(briefing))
+    write_atomic(out_dir / f"briefing-{call.number}.html", to_html(briefing))
+    write_atomic(out_dir / f"briefing-{call.number}.json", to_json(briefing))
+    out.print(f"  briefing: {out_dir / ('briefing-' + call.number + '.html')} and .json", markup=False, highlight=False)
 
 
 def _demo_audio(out_dir: Path, analyzer: Analyzer) -> None:

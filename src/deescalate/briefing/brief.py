@@ -1,0 +1,505 @@
+"""The pre-arrival briefing (checklist items 1 and 2).
+
+From the call as dispatch hands it over and the agency's records: the call in
+one line; each critical question of item 1 answered known / partly known /
+unknown, with facts, their sources and their age (the caller's own words kept
+verbatim, uncertainty and all); premise history; the people's history and
+caution flags (expired flags shown as expired); what is still missing and who
+can supply it; triage and resources, each naming the rule that decided it; and
+the policy excerpts that apply.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from deescalate.briefing.call import CallIn, PersonIn
+from deescalate.briefing.rules import (
+    Facts,
+    PolicyPack,
+    RuleBook,
+    contains_any,
+    holds,
+    load_policy,
+    load_rules,
+    policy_sections,
+    topics,
+)
+from deescalate.checklist import load_checklist
+from deescalate.store.addresses import normalize_address
+from deescalate.store.models import Call, CallPerson, Flag, Person, Premise
+
+RECENT_CALLS = 5
+PERSON_RECENT_CALLS = 3
+
+
+@dataclass(frozen=True)
+class Fact:
+    text: str
+    source: str  # "caller (verbatim)", "dispatch", "premise history", "flag entered by ..."
+    age_days: float | None = None
+    verbatim: bool = False
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    status: str  # "known", "partly known", "unknown"
+    facts: tuple[Fact, ...]
+
+
+@dataclass(frozen=True)
+class FlagView:
+    category: str
+    text: str
+    status: str  # active / expired / review due
+    on: str  # person name or "premise"
+    entered_by: str
+    entered_at: str
+    age_days: float
+    source_call: str | None
+    expires_at: str | None
+
+
+@dataclass(frozen=True)
+class PriorCall:
+    number: str
+    when: str
+    age_days: float
+    type: str
+    disposition: str | None
+    reporting_officer: str | None
+    narrative: str | None
+
+
+@dataclass(frozen=True)
+class PersonHistory:
+    name: str
+    role: str
+    known: bool
+    prior_calls: int
+    recent: tuple[PriorCall, ...]
+    flags: tuple[FlagView, ...]
+
+
+@dataclass(frozen=True)
+class Missing:
+    what: str
+    who_can_supply: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: str
+    responder: str | None
+    reason: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    resource: str
+    reason: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    title: str
+    text: str
+    citations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Briefing:
+    call_line: str
+    call: dict[str, Any]
+    answers: tuple[Answer, ...]
+    premise: str | None
+    lookback_days: int
+    premise_counts: dict[str, int]
+    premise_recent: tuple[PriorCall, ...]
+    premise_flags: tuple[FlagView, ...]
+    people: tuple[PersonHistory, ...]
+    missing: tuple[Missing, ...]
+    triage: Decision
+    resources: tuple[Recommendation, ...]
+    policy_name: str
+    policy_is_example: bool
+    policy: tuple[Excerpt, ...]
+    generated_ms: float = field(default=0.0)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _age(now: datetime, then: datetime) -> float:
+    then = then if then.tzinfo else then.replace(tzinfo=UTC)
+    return round((now - then).total_seconds() / 86400, 1)
+
+
+def _iso(t: datetime | None) -> str | None:
+    if t is None:
+        return None
+    return (t if t.tzinfo else t.replace(tzinfo=UTC)).isoformat(timespec="minutes")
+
+
+def _flag_view(flag: Flag, on: str, now: datetime, numbers: dict[int, str]) -> FlagView:
+    return FlagView(
+        category=flag.category,
+        text=flag.text,
+        status=flag.status(now),
+        on=on,
+        entered_by=flag.entered_by,
+        entered_at=_iso(flag.entered_at) or "",
+        age_days=_age(now, flag.entered_at),
+        source_call=numbers.get(flag.source_call_id) if flag.source_call_id else None,
+        expires_at=_iso(flag.expires_at),
+    )
+
+
+def _prior(call: Call, now: datetime) -> PriorCall:
+    return PriorCall(
+        number=call.number,
+        when=_iso(call.received_at) or "",
+        age_days=_age(now, call.received_at),
+        type=call.type_text or call.type_code or "unknown",
+        disposition=call.disposition,
+        reporting_officer=call.reporting_officer,
+        narrative=call.narrative,
+    )
+
+
+def _priority(value: str | None) -> int | None:
+    m = re.search(r"\d", value or "")
+    return int(m.group(0)) if m else None
+
+
+def _find_person(session: Session, p: PersonIn) -> Person | None:
+    if not p.last_name:
+        return None
+    q = select(Person).where(func.lower(Person.last_name) == p.last_name.lower())
+    if p.first_name:
+        q = q.where(func.lower(Person.first_name) == p.first_name.lower())
+    if p.date_of_birth:
+        q = q.where(Person.date_of_birth == p.date_of_birth)
+    return session.scalars(q.limit(2)).first()
+
+
+def brief(
+    call: CallIn,
+    *,
+    session: Session,
+    rules: RuleBook | None = None,
+    policy: PolicyPack | None = None,
+    now: datetime | None = None,
+) -> Briefing:
+    started = time.perf_counter()
+    rules = rules or load_rules()
+    policy = policy or load_policy()
+    now = now or datetime.now(UTC)
+    since = now - timedelta(days=rules.lookback_days)
+
+    premise = None
+    if call.address:
+        premise = session.scalars(select(Premise).where(Premise.address == normalize_address(call.address))).first()
+    counts: dict[str, int] = {}
+    recent: list[PriorCall] = []
+    premise_flags: list[FlagView] = []
+    if premise is not None:
+        rows = session.execute(
+            select(Call.type_text, func.count())
+            .where(Call.premise_id == premise.id, Call.received_at >= since, Call.received_at < now)
+            .group_by(Call.type_text)
+        ).all()
+        counts = dict(sorted(((t or "unknown", n) for t, n in rows), key=lambda kv: -kv[1]))
+        recent = [
+            _prior(c, now)
+            for c in session.scalars(
+                select(Call)
+                .where(Call.premise_id == premise.id, Call.received_at < now, Call.number != call.number)
+                .order_by(Call.received_at.desc())
+                .limit(RECENT_CALLS)
+            )
+        ]
+    source_numbers: dict[int, str] = {}
+    premise_flag_rows = list(session.scalars(select(Flag).where(Flag.premise_id == premise.id))) if premise else []
+
+    people: list[PersonHistory] = []
+    person_flag_rows: list[tuple[str, Flag]] = []
+    for p in call.persons:
+        found = _find_person(session, p)
+        if found is None:
+            people.append(PersonHistory(p.name, p.role, False, 0, (), ()))
+            continue
+        # a person can be on one call twice (caller and victim): count and list calls once
+        n_calls = session.scalar(
+            select(func.count(func.distinct(CallPerson.call_id))).where(CallPerson.person_id == found.id)
+        )
+        their_ids = select(CallPerson.call_id).where(CallPerson.person_id == found.id).distinct()
+        their_calls = session.scalars(
+            select(Call)
+            .where(Call.id.in_(their_ids), Call.received_at < now)
+            .order_by(Call.received_at.desc())
+            .limit(PERSON_RECENT_CALLS)
+        ).all()
+        flags = list(session.scalars(select(Flag).where(Flag.person_id == found.id)))
+        person_flag_rows += [(found.name, f) for f in flags]
+        people.append(
+            PersonHistory(found.name, p.role, True, int(n_calls or 0), tuple(_prior(c, now) for c in their_calls), ())
+        )
+
+    all_flags = [(name, f) for name, f in person_flag_rows] + [("premise", f) for f in premise_flag_rows]
+    ids = {f.source_call_id for _, f in all_flags if f.source_call_id}
+    if ids:
+        source_numbers = dict(session.execute(select(Call.id, Call.number).where(Call.id.in_(ids))).all())  # type: ignore[arg-type]
+    views = [(name, _flag_view(f, name, now, source_numbers)) for name, f in all_flags]
+    people = [
+        PersonHistory(h.name, h.role, h.known, h.prior_calls, h.recent, tuple(v for n, v in views if n == h.name))
+        if h.known
+        else h
+        for h in people
+    ]
+    premise_flags = [v for n, v in views if n == "premise"]
+    active = [v for _, v in views if v.status != "expired"]
+
+    said = " ".join(filter(None, [call.narrative, *(n.text for n in call.notes)]))
+    facts = Facts(
+        text=said.lower(),
+        call_type=(call.type_text or "").lower(),
+        type_code=call.type_code or "",
+        priority=_priority(call.priority),
+        flag_categories=frozenset(v.category for v in active),
+        flag_texts=" ".join(v.text for v in active).lower(),
+        premise_calls=sum(counts.values()),
+    )
+    triage_rule = next(r for r in rules.triage if holds(r.when, facts, rules.vocab))
+    triage = Decision(triage_rule.outcome, triage_rule.responder, triage_rule.reason, triage_rule.name)
+    recommended = tuple(
+        Recommendation(r.recommend, r.reason, r.name) for r in rules.resources if holds(r.when, facts, rules.vocab)
+    )
+    found_topics = topics(facts, rules.vocab)
+    excerpts = tuple(Excerpt(s.title, s.text, s.citations) for s in policy_sections(policy, facts, found_topics))
+
+    guidance = [e.title for e in excerpts]
+    answers, missing = _answers(call, now, facts, rules, counts, recent, people, active, premise_flags, guidance)
+    return Briefing(
+        call_line=_call_line(call, now),
+        call=call.model_dump(mode="json"),
+        answers=answers,
+        premise=premise.address if premise else None,
+        lookback_days=rules.lookback_days,
+        premise_counts=counts,
+        premise_recent=tuple(recent),
+        premise_flags=tuple(premise_flags),
+        people=tuple(people),
+        missing=missing,
+        triage=triage,
+        resources=recommended,
+        policy_name=policy.name,
+        policy_is_example=policy.example,
+        policy=excerpts,
+        generated_ms=round((time.perf_counter() - started) * 1000, 2),
+    )
+
+
+def _call_line(call: CallIn, now: datetime) -> str:
+    received = call.received_at if call.received_at.tzinfo else call.received_at.replace(tzinfo=UTC)
+    minutes = max(0, int((now - received).total_seconds() // 60))
+    kind = call.type_text or call.type_code or "call"
+    prio = f"P{_priority(call.priority)} " if _priority(call.priority) else ""
+    where = call.address or "location unknown"
+    return f"{call.number}: {prio}{kind} at {where}, received {minutes} min ago"
+
+
+def _verbatim(call: CallIn, terms: list[str]) -> list[Fact]:
+    """The caller's sentences that contain any of the terms, word for word."""
+    out = []
+    sources = [(call.narrative, "caller (verbatim)")]
+    sources += [(n.text, f"note by {n.author or 'call-taker'} (verbatim)") for n in call.notes]
+    for text, source in sources:
+        if not text:
+            continue
+        for sentence in re.split(r"(?<=[.!?])\s+", text):
+            if contains_any(sentence.lower(), terms):
+                out.append(Fact(sentence.strip(), source, None, True))
+    return out
+
+
+def _answers(
+    call: CallIn,
+    now: datetime,
+    facts: Facts,
+    rules: RuleBook,
+    counts: dict[str, int],
+    recent: list[PriorCall],
+    people: list[PersonHistory],
+    active: list[FlagView],
+    premise_flags: list[FlagView],
+    guidance: list[str],
+) -> tuple[tuple[Answer, ...], tuple[Missing, ...]]:
+    questions = load_checklist().item("C1").questions
+    vocab = rules.vocab
+    callback = "caller callback" + (f" ({call.caller_phone})" if call.caller_phone else "")
+    prior_officers = sorted({c.reporting_officer for c in recent if c.reporting_officer})
+    prior_officer = f"prior reporting officer ({', '.join(prior_officers[:2])})" if prior_officers else None
+    family = "family or others who know the person"
+    on_scene = "RP on scene" if call.caller_on_scene else None
+
+    def who(*options: str | None) -> tuple[str, ...]:
+        return tuple(o for o in options if o)
+
+    answers: list[Answer] = []
+    missing: list[Missing] = []
+
+    def add(
+        q: str, found: list[Fact], gap: str | None = None, suppliers: tuple[str, ...] = (), partly: bool = False
+    ) -> None:
+        status = "unknown" if not found else ("partly known" if partly or gap else "known")
+        answers.append(Answer(q, status, tuple(found)))
+        if gap:
+            missing.append(Missing(gap, suppliers))
+
+    received = Fact(f"{call.type_text or call.type_code or 'call'}, priority {call.priority or 'not set'}", "dispatch")
+    narrative = [Fact(call.narrative, "caller (verbatim)", None, True)] if call.narrative else []
+    add(questions[0], [received, *narrative])
+
+    weapons = _verbatim(call, list(vocab.get("weapon", ())))
+    weapon_flags = [v for v in active if v.category == "weapon"]
+    weapons += [
+        Fact(f"{v.text} ({v.status} flag on {v.on})", f"flag entered by {v.entered_by}", v.age_days)
+        for v in weapon_flags
+    ]
+    negative = re.search(r"\bno (?:weapons?|guns?|knife)\b[^.]*", facts.text)
+    if negative and not weapons:
+        weapons = [Fact(negative.group(0), "caller or dispatch", None, True)]
+    mental = _verbatim(call, list(vocab.get("mental_health", ())) + list(vocab.get("substance", ())))
+    mental += [
+        Fact(f"{v.text} ({v.status} flag on {v.on})", f"flag entered by {v.entered_by}", v.age_days)
+        for v in active
+        if v.category in ("mental_health_crisis", "substance_use")
+    ]
+    caller_bits = [
+        Fact(
+            f"caller: {call.caller_name or 'name not given'}"
+            + (f", callback {call.caller_phone}" if call.caller_phone else ""),
+            "dispatch",
+        )
+    ] + narrative
+    live = []
+    if call.caller_on_scene:
+        live.append(Fact("the caller is on scene", "dispatch"))
+    live += [
+        Fact(f"{p.name} ({p.role}) is named in the call", "dispatch")
+        for p in call.persons
+        if p.role in ("caller", "witness")
+    ]
+    history = (
+        [Fact(f"{sum(counts.values())} prior calls at the premise in {rules.lookback_days} days", "premise history")]
+        if counts
+        else []
+    )
+    history += [Fact(f"{h.name}: {h.prior_calls} prior calls", "person records") for h in people if h.known]
+    history += [
+        Fact(f"{v.category}: {v.text} [{v.status}]", f"flag entered by {v.entered_by}", v.age_days) for v in active
+    ]
+    place_terms = [
+        "apartment",
+        "stairwell",
+        "upstairs",
+        "basement",
+        "backyard",
+        "yard",
+        "car",
+        "truck",
+        "vehicle",
+        "roadway",
+        "bridge",
+        "parking lot",
+        "store",
+        "alley",
+        "fence",
+        "gate",
+        "porch",
+        "dog",
+    ]
+    place = _verbatim(call, place_terms)
+    place += [
+        Fact(f"{v.category}: {v.text} [{v.status}]", f"flag entered by {v.entered_by}", v.age_days)
+        for v in premise_flags
+        if v.category in ("dog", "hazard")
+    ]
+    if "#" in (call.address or "").upper() or re.search(r"\b(?:apt|apartment|unit)\b", (call.address or "").lower()):
+        place.append(Fact("multi-unit building (unit number in the address)", "address"))
+
+    add(
+        questions[4],
+        caller_bits,
+        None if call.caller_name or call.caller_phone else "who the caller is and how to call back",
+        who("dispatcher"),
+    )
+    add(
+        questions[5],
+        live,
+        None if live else "someone at the location who can give live updates",
+        who(on_scene, callback, "dispatcher (keep the caller on the line)"),
+    )
+    add(
+        questions[6],
+        history,
+        None if history else "prior contacts with the people involved",
+        who("records check", prior_officer, family),
+    )
+    add(
+        questions[7],
+        place,
+        None if place else "the layout and exits, vehicles, animals at the location",
+        who(callback, on_scene, prior_officer),
+    )
+    add(
+        questions[8],
+        weapons,
+        None if weapons else "whether anyone has or can reach a weapon",
+        who(callback, on_scene, prior_officer, family),
+    )
+    add(
+        questions[9],
+        mental,
+        None if mental else "mental-health or substance-use issues",
+        who(family, prior_officer, callback, "crisis line records"),
+    )
+    same_type = counts.get(call.type_text or "", 0)
+    experience = [Fact(title, "policy pack") for title in guidance]
+    if same_type:
+        experience.append(Fact(f"{same_type} earlier '{call.type_text}' calls at this premise", "premise history"))
+    add(questions[3], experience)
+    # questions 2 and 3 are answered by what is missing and who can supply it
+    order = {q: i for i, q in enumerate(questions)}
+    gaps = [Fact(m.what, "this briefing") for m in missing]
+    suppliers = sorted({s for m in missing for s in m.who_can_supply})
+    answers.append(
+        Answer(
+            questions[1],
+            "known" if not gaps else "partly known",
+            tuple(gaps) or (Fact("nothing obvious is missing", "this briefing"),),
+        )
+    )
+    answers.append(
+        Answer(questions[2], "known" if suppliers else "unknown", tuple(Fact(s, "this briefing") for s in suppliers))
+    )
+    answers.sort(key=lambda a: order[a.question])
+    return tuple(answers), tuple(missing)
+
+
+def briefing_from_file(path: Path, *, session: Session, now: datetime | None = None) -> Briefing:
+    from deescalate.store.importers import read_call_file
+
+    return brief(read_call_file(path), session=session, now=now)

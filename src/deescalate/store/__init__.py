@@ -1,0 +1,1 @@
+"""The records store: calls for service, premises, persons, caution flags (SQLAlchemy; SQLite or PostgreSQL)."""

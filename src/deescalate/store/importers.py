@@ -1,0 +1,959 @@
+"""Bringing calls for service into the store.
+
+* ``read_call_file``: one call as dispatch hands it over (simple call JSON or
+  EIDO-style JSON) into a ``CallIn``.
+* ``store_call``: a ``CallIn`` into the store (premise, call, persons, links).
+* ``import_csv``: a city's calls-for-service export (or any CSV, through a
+  YAML mapping file) in bulk, fast, reporting bad rows by line number.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, tzinfo
+from pathlib import Path
+from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import Connection, Engine, Table, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from deescalate.briefing.call import CallIn, NoteIn, PersonIn
+from deescalate.encounter.readers.common import read_text
+from deescalate.encounter.readers.json_formats import parse_json
+from deescalate.errors import Code, InputError
+from deescalate.settings import Settings, get_settings
+from deescalate.store.addresses import normalize_address
+from deescalate.store.models import Base, Call, CallPerson, Person, PersonRole, Premise
+
+# --------------------------------------------------------------------------- call files
+
+_EIDO_COMPONENTS = ("incidentComponent", "callComponent", "locationComponent", "personComponent", "notesComponent")
+
+
+def read_call_file(path: Path | str, settings: Settings | None = None) -> CallIn:
+    """Read one call: the simple call JSON or an EIDO-style JSON.
+
+    Simple call JSON: an object with the fields of ``CallIn`` (``number`` and
+    ``received_at`` required; ``persons``, ``notes``, ``units`` optional).
+
+    EIDO-style JSON follows the component layout of NENA's Emergency Incident
+    Data Object (EIDO) JSON; each component may be an object or a list of
+    objects, and every component but the incident is optional. Read are:
+
+    * ``incidentComponent``: ``incidentTrackingIdentifier`` (the call number),
+      ``incidentTypeCommonRegistryText`` (type text; a list gives its first),
+      ``incidentCommonPriority`` or ``priority``, and ``lastUpdateTimestamp``
+      (the received time when no call component gives one);
+    * ``callComponent[]``: ``callStartTimestamp`` (the earliest is the received
+      time) and ``callbackNumber`` (the caller's phone);
+    * ``locationComponent[0]``: ``civicAddressText``, or ``civicAddress`` with
+      NENA civic elements (HNO, HNS, PRD, RD, STS, POD, UNIT), and ``latitude``,
+      ``longitude``;
+    * ``personComponent[]``: ``personFirstName``, ``personLastName``,
+      ``personDateOfBirth``, ``personRoleRegistryText`` (caller, subject or
+      suspect, victim, witness; anything else is "other");
+    * ``notesComponent[]``: ``noteDateTimeStamp``, ``noteText``,
+      ``authorReference`` ("caller", or the ``$id``/``componentIdentifier`` of
+      a caller's person component).
+
+    The caller's remarks (notes authored by the caller) become the call's
+    narrative, verbatim: joined by newlines, nothing trimmed or reworded.
+    Timestamps without a UTC offset are taken as UTC. Everything else is ignored.
+    """
+    path = Path(path)
+    file = str(path)
+    data = parse_json(read_text(path, settings or get_settings()), file)
+    if not isinstance(data, dict):
+        raise InputError(Code.E081, f"top level is a JSON {type(data).__name__}, not an object", file=file)
+    if any(k in data for k in _EIDO_COMPONENTS):
+        return _from_eido(data, file)
+    if "number" in data or "received_at" in data:
+        return _from_simple(data, file)
+    raise InputError(
+        Code.E081,
+        "neither the simple call layout (number, received_at, ...) nor EIDO (incidentComponent, callComponent, ...)",
+        file=file,
+    )
+
+
+def _from_simple(data: dict[str, Any], file: str) -> CallIn:
+    if isinstance(data.get("number"), int) and not isinstance(data.get("number"), bool):
+        data = {**data, "number": str(data["number"])}
+    if isinstance(data.get("number"), str) and not data["number"].strip():
+        raise InputError(Code.E082, "call number is empty", file=file, where="number")
+    try:
+        return CallIn.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = _field_path(err["loc"])
+        kind = err["type"]
+        if where == "number":
+            raise InputError(Code.E082, "call number is missing or not text", file=file, where=where) from None
+        if kind == "missing":
+            raise InputError(Code.E011, f"{where} is missing", file=file, where=where) from None
+        if kind.startswith(("datetime_", "date_")):
+            raise InputError(Code.E021, f"bad timestamp {err.get('input')!r}", file=file, where=where) from None
+        raise InputError(Code.E011, err["msg"].lower(), file=file, where=where) from None
+
+
+def _field_path(loc: Iterable[int | str]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _components(data: dict[str, Any], key: str, file: str) -> list[dict[str, Any]]:
+    value = data.get(key)
+    if value is None:
+        return []
+    items = [value] if isinstance(value, dict) else value
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise InputError(Code.E011, f"{key} must be an object or a list of objects", file=file, where=key)
+    return items
+
+
+def _text(value: Any, *, file: str, where: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise InputError(Code.E011, f"{where} must be text", file=file, where=where)
+    return str(value)
+
+
+def _timestamp(value: Any, *, file: str, where: str) -> datetime:
+    try:
+        t = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        t = None
+    if t is None:
+        raise InputError(Code.E021, f"bad timestamp {value!r}", file=file, where=where)
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+
+
+def _ref(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("$ref")
+    return value if isinstance(value, str) else None
+
+
+_ROLE_WORDS = (
+    ("caller", PersonRole.caller),
+    ("complainant", PersonRole.caller),
+    ("reporting", PersonRole.caller),
+    ("informant", PersonRole.caller),
+    ("subject", PersonRole.subject),
+    ("suspect", PersonRole.subject),
+    ("offender", PersonRole.subject),
+    ("victim", PersonRole.victim),
+    ("patient", PersonRole.victim),
+    ("witness", PersonRole.witness),
+)
+
+
+def _role(text: Any) -> str:
+    if isinstance(text, list):
+        text = text[0] if text else None
+    if not isinstance(text, str):
+        return PersonRole.other.value
+    low = text.casefold()
+    for word, role in _ROLE_WORDS:
+        if word in low:
+            return role.value
+    return PersonRole.other.value
+
+
+def _civic_address(civic: dict[str, Any]) -> str | None:
+    """The street line of a NENA civic address (what dispatch calls the address)."""
+    parts = {k.upper(): str(v).strip() for k, v in civic.items() if isinstance(v, str | int) and str(v).strip()}
+    number = "".join(parts.get(k, "") for k in ("HNP", "HNO", "HNS"))
+    words = [number] + [parts[k] for k in ("PRD", "RD", "STS", "POD") if k in parts]
+    if "UNIT" in parts:
+        words.append(f"Apt {parts['UNIT']}")
+    line = " ".join(w for w in words if w)
+    return line or None
+
+
+def _from_eido(data: dict[str, Any], file: str) -> CallIn:
+    incidents = _components(data, "incidentComponent", file)
+    incident = incidents[0] if incidents else {}
+    where_number = "incidentComponent.incidentTrackingIdentifier"
+    number = incident.get("incidentTrackingIdentifier")
+    if isinstance(number, int) and not isinstance(number, bool):
+        number = str(number)
+    if not isinstance(number, str) or not number.strip():
+        raise InputError(Code.E082, "call number is missing", file=file, where=where_number)
+
+    calls = _components(data, "callComponent", file)
+    starts = [
+        _timestamp(c["callStartTimestamp"], file=file, where=f"callComponent[{i}].callStartTimestamp")
+        for i, c in enumerate(calls)
+        if c.get("callStartTimestamp") is not None
+    ]
+    updated_key = next((k for k in ("lastUpdateTimestamp", "lastUpdateTimeStamp") if k in incident), None)
+    if starts:
+        received_at = min(starts)
+    elif updated_key is not None:
+        received_at = _timestamp(incident[updated_key], file=file, where=f"incidentComponent.{updated_key}")
+    else:
+        raise InputError(
+            Code.E011,
+            "received time is missing (callComponent[].callStartTimestamp or incidentComponent.lastUpdateTimestamp)",
+            file=file,
+            where="callComponent[0].callStartTimestamp",
+        )
+    callback = next(
+        (
+            _text(c["callbackNumber"], file=file, where=f"callComponent[{i}].callbackNumber")
+            for i, c in enumerate(calls)
+            if c.get("callbackNumber") not in (None, "")
+        ),
+        None,
+    )
+
+    type_text = incident.get("incidentTypeCommonRegistryText")
+    if isinstance(type_text, list):
+        type_text = type_text[0] if type_text else None
+    priority = incident.get("incidentCommonPriority", incident.get("priority"))
+
+    address = latitude = longitude = None
+    locations = _components(data, "locationComponent", file)
+    if locations:
+        loc = locations[0]
+        address = _text(loc.get("civicAddressText"), file=file, where="locationComponent[0].civicAddressText")
+        civic = loc.get("civicAddress")
+        if address is None and isinstance(civic, dict):
+            address = _civic_address(civic)
+        latitude = _coordinate(loc.get("latitude"), 90, file=file, where="locationComponent[0].latitude")
+        longitude = _coordinate(loc.get("longitude"), 180, file=file, where="locationComponent[0].longitude")
+
+    persons: list[PersonIn] = []
+    caller_ids = {"caller"}
+    for i, p in enumerate(_components(data, "personComponent", file)):
+        where = f"personComponent[{i}]"
+        role = _role(p.get("personRoleRegistryText"))
+        dob = p.get("personDateOfBirth")
+        persons.append(
+            PersonIn(
+                first_name=_text(p.get("personFirstName"), file=file, where=f"{where}.personFirstName"),
+                last_name=_text(p.get("personLastName"), file=file, where=f"{where}.personLastName"),
+                date_of_birth=None if dob in (None, "") else _date(dob, file=file, where=f"{where}.personDateOfBirth"),
+                role=role,
+            )
+        )
+        if role == PersonRole.caller.value:
+            caller_ids.update(str(p[k]).casefold() for k in ("$id", "componentIdentifier") if p.get(k))
+    caller = next((p for p in persons if p.role == PersonRole.caller.value), None)
+    if caller is not None and caller.phone is None and callback is not None:
+        caller.phone = callback
+
+    notes: list[NoteIn] = []
+    for i, n in enumerate(_components(data, "notesComponent", file)):
+        where = f"notesComponent[{i}]"
+        text = n.get("noteText")
+        if not isinstance(text, str):
+            raise InputError(
+                Code.E011, f"{where}.noteText is missing or not text", file=file, where=f"{where}.noteText"
+            )
+        stamp_key = next((k for k in ("noteDateTimeStamp", "noteDateTimestamp") if n.get(k) is not None), None)
+        at = _timestamp(n[stamp_key], file=file, where=f"{where}.{stamp_key}") if stamp_key else None
+        author = _ref(n.get("authorReference"))
+        if author is not None and author.casefold() in caller_ids:
+            author = "caller"
+        notes.append(NoteIn(text=text, at=at, author=author))
+    caller_words = [n.text for n in notes if n.author == "caller"]
+
+    return CallIn(
+        number=number.strip(),
+        received_at=received_at,
+        type_text=_text(type_text, file=file, where="incidentComponent.incidentTypeCommonRegistryText"),
+        priority=_text(priority, file=file, where="incidentComponent.incidentCommonPriority"),
+        address=address,
+        latitude=latitude,
+        longitude=longitude,
+        narrative="\n".join(caller_words) if caller_words else None,
+        caller_name=caller.name if caller is not None and (caller.first_name or caller.last_name) else None,
+        caller_phone=callback,
+        persons=persons,
+        notes=notes,
+    )
+
+
+def _coordinate(value: Any, limit: float, *, file: str, where: str) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not -limit <= number <= limit:  # also refuses NaN
+        raise InputError(Code.E011, f"{where} {value!r} is not a coordinate", file=file, where=where)
+    return number
+
+
+def _date(value: Any, *, file: str, where: str) -> date:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            pass
+    raise InputError(Code.E021, f"bad date {value!r}", file=file, where=where)
+
+
+# --------------------------------------------------------------------------- storing one call
+
+
+def store_call(session: Session, call: CallIn, *, source: str | None) -> Call:
+    """Store CALL: its premise upserted by normalised address, its persons matched by
+    (last name, first name, date of birth) or created, each linked in their role.
+
+    A call whose number is already stored is updated: fields the new message carries
+    replace the stored ones, and its persons are added. Nothing is committed here.
+    """
+    premise = _premise(session, call.address, call.latitude, call.longitude)
+    row = session.scalar(select(Call).where(Call.number == call.number))
+    if row is None:
+        row = Call(number=call.number)
+        session.add(row)
+    row.received_at = _utc(call.received_at)
+    narrative = call.narrative
+    if narrative is None:
+        words = [n.text for n in call.notes if (n.author or "").casefold() == PersonRole.caller.value]
+        narrative = "\n".join(words) if words else None
+    updates: dict[str, Any] = {
+        "type_code": _fit(call.type_code, Call.type_code),
+        "type_text": _fit(call.type_text, Call.type_text),
+        "priority": _fit(call.priority, Call.priority),
+        "premise": premise,
+        "address": _fit(call.address, Call.address),
+        "latitude": call.latitude,
+        "longitude": call.longitude,
+        "narrative": narrative,
+        "units": _fit(", ".join(call.units), Call.units) if call.units else None,
+        "source": _fit(source, Call.source),
+    }
+    for name, value in updates.items():
+        if value is not None:
+            setattr(row, name, value)
+
+    persons = list(call.persons)
+    if (call.caller_name or call.caller_phone) and not any(p.role == PersonRole.caller.value for p in persons):
+        first, _, last = (call.caller_name or "").strip().rpartition(" ")
+        persons.append(
+            PersonIn(first_name=first or None, last_name=last or None, phone=call.caller_phone, role="caller")
+        )
+    for p in persons:
+        person = _person(session, p)
+        role = _role(p.role)
+        if not any(link.person is person and link.role == role for link in row.people):
+            row.people.append(CallPerson(person=person, role=role))
+    session.flush()
+    return row
+
+
+def _utc(t: datetime) -> datetime:
+    """Every stored time is UTC; a time without an offset is taken as UTC."""
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+def _fit(value: str | None, column: Any) -> str | None:
+    """Cut text to its column's length (PostgreSQL refuses longer values; SQLite would keep them)."""
+    if value is None:
+        return None
+    length = column.property.columns[0].type.length
+    return value[:length] if length else value
+
+
+def _premise(session: Session, address: str | None, latitude: float | None, longitude: float | None) -> Premise | None:
+    key = _fit(normalize_address(address), Premise.address) if address else None
+    if not key:
+        return None
+    premise = session.scalar(select(Premise).where(Premise.address == key))
+    if premise is None:
+        premise = Premise(address=key, latitude=latitude, longitude=longitude)
+        session.add(premise)
+    elif premise.latitude is None and latitude is not None and longitude is not None:
+        premise.latitude, premise.longitude = latitude, longitude
+    return premise
+
+
+def _person(session: Session, p: PersonIn) -> Person:
+    """The stored person with the same (last, first, date of birth), names compared without case; else a new one.
+
+    The lookup goes through the name index with the usual spellings of the last name
+    (as given, upper, lower, title case), so it stays fast on a large persons table.
+    """
+    first = _fit((p.first_name or "").strip() or None, Person.first_name)
+    last = _fit((p.last_name or "").strip() or None, Person.last_name)
+    person = None
+    if first or last:
+        query = select(Person).where(
+            Person.last_name.is_(None) if last is None else Person.last_name.in_(_spellings(last)),
+            Person.date_of_birth.is_(None) if p.date_of_birth is None else Person.date_of_birth == p.date_of_birth,
+        )
+        wanted = (first or "").casefold()
+        person = next(
+            (c for c in session.scalars(query.order_by(Person.id)) if (c.first_name or "").casefold() == wanted), None
+        )
+    if person is None:
+        person = Person(first_name=first, last_name=last, date_of_birth=p.date_of_birth)
+        session.add(person)
+    if person.phone is None and p.phone:
+        person.phone = _fit(p.phone, Person.phone)
+    return person
+
+
+def _spellings(name: str) -> list[str]:
+    return sorted({name, name.upper(), name.lower(), name.title(), name.capitalize()})
+
+
+# --------------------------------------------------------------------------- CSV bulk import
+
+# Our fields a CSV column can fill. "location" is one column holding both coordinates,
+# as "POINT (lon lat)" or "(lat, lon)".
+CSV_FIELDS = (
+    "number", "received_at", "type_code", "type_text", "priority", "address", "latitude", "longitude",
+    "location", "disposition", "units", "reporting_officer", "narrative",
+)  # fmt: skip
+_REQUIRED = ("number", "received_at")
+
+BATCH_SIZE = 5000
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """How a CSV's columns map to our fields: each field from the first non-empty of its columns."""
+
+    name: str
+    columns: Mapping[str, tuple[str, ...]]
+    time_formats: tuple[str, ...] = ()  # strptime formats, tried after ISO 8601
+    timezone: str | None = None  # the zone of times without an offset; None: UTC
+    signature: frozenset[str] = frozenset()  # header columns that identify the layout
+
+
+_US_12H_FORMAT = "%m/%d/%Y %I:%M:%S %p"
+_US_12H = re.compile(r"(\d\d)/(\d\d)/(\d{4}) (\d\d):(\d\d):(\d\d) ([AP])M\Z")
+
+
+def _us_12h(text: str) -> datetime | None:
+    """strptime(text, "%m/%d/%Y %I:%M:%S %p") for its usual zero-padded form; None for anything else."""
+    m = _US_12H.match(text)
+    if m is None:
+        return None
+    month, day, year, hour, minute, second, half = m.groups()
+    h = int(hour)
+    if not 1 <= h <= 12:
+        return None
+    try:
+        return datetime(int(year), int(month), int(day), h % 12 + (12 if half == "P" else 0), int(minute), int(second))
+    except ValueError:
+        return None
+
+
+_US_TIMES = (_US_12H_FORMAT, "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%Y %b %d %I:%M:%S %p")
+
+NEW_ORLEANS = CsvLayout(
+    name="new-orleans",
+    columns={
+        "number": ("NOPD_Item",),
+        "received_at": ("TimeCreate",),
+        "type_code": ("Type_", "Type", "InitialType"),
+        "type_text": ("TypeText", "InitialTypeText"),
+        "priority": ("Priority", "InitialPriority"),
+        "address": ("BLOCK_ADDRESS",),
+        "location": ("Location",),
+        "disposition": ("DispositionText", "Disposition"),
+    },
+    time_formats=_US_TIMES,
+    timezone="America/Chicago",
+    signature=frozenset({"NOPD_Item", "TimeCreate", "TypeText"}),
+)
+
+SEATTLE = CsvLayout(
+    name="seattle",
+    columns={
+        "number": ("CAD Event Number",),
+        "received_at": ("Original Time Queued",),
+        "type_text": ("Final Call Type", "Initial Call Type"),
+        "priority": ("Priority",),
+        "latitude": ("Blurred_Latitude",),
+        "longitude": ("Blurred_Longitude",),
+        "disposition": ("Event Clearance Description",),
+    },
+    time_formats=_US_TIMES,
+    timezone="America/Los_Angeles",
+    signature=frozenset({"CAD Event Number", "Original Time Queued"}),
+)
+
+LAYOUTS = {layout.name: layout for layout in (NEW_ORLEANS, SEATTLE)}
+_ALIASES = {"nopd": "new-orleans", "nola": "new-orleans", "spd": "seattle"}
+
+
+@dataclass
+class ImportReport:
+    rows_read: int = 0
+    rows_imported: int = 0
+    rows_skipped: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (1-based file line, message [code])
+    layout: str = ""
+    seconds: float = 0.0
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows_read / self.seconds if self.seconds > 0 else 0.0
+
+    def skip(self, line: int, code: Code, detail: str) -> None:
+        self.rows_skipped += 1
+        self.errors.append((line, f"{detail} [{code.name}]"))
+
+
+def detect_layout(header: Iterable[str]) -> CsvLayout | None:
+    """The built-in layout whose signature columns the header has, if any."""
+    names = {h.strip().casefold() for h in header}
+    for layout in LAYOUTS.values():
+        if {s.casefold() for s in layout.signature} <= names:
+            return layout
+    return None
+
+
+def load_mapping(path: Path) -> CsvLayout:
+    """A layout from a YAML mapping file, for example:
+
+    name: springfield                 # optional
+    columns:                          # our field: their column (or a list; the first non-empty wins)
+      number: Incident Number
+      received_at: Call Received
+      type_text: [Final Type, Initial Type]
+      address: Block Address
+    time_format: "%m/%d/%Y %H:%M"     # optional; ISO 8601 is always tried first
+    timezone: America/Denver          # optional; times without an offset are UTC otherwise
+    """
+    file = str(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(Code.E001, "mapping file not found", file=file) from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InputError(Code.E084, f"not readable YAML: {str(exc).splitlines()[0]}", file=file) from None
+    if not isinstance(data, dict) or not isinstance(data.get("columns"), dict):
+        raise InputError(Code.E084, "expected a mapping with 'columns: {our field: their column}'", file=file)
+    columns: dict[str, tuple[str, ...]] = {}
+    for ours, theirs in data["columns"].items():
+        if ours not in CSV_FIELDS:
+            raise InputError(
+                Code.E084, f"unknown field {ours!r}; known: {', '.join(CSV_FIELDS)}", file=file, where=f"columns.{ours}"
+            )
+        names = [theirs] if isinstance(theirs, str) else theirs
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
+            raise InputError(Code.E084, "give a column name or a list of them", file=file, where=f"columns.{ours}")
+        columns[ours] = tuple(n.strip() for n in names)
+    for ours in _REQUIRED:
+        if ours not in columns:
+            raise InputError(Code.E084, f"columns.{ours} is required", file=file, where="columns")
+    time_format = data.get("time_format")
+    if time_format is not None and not isinstance(time_format, str):
+        raise InputError(Code.E084, "time_format must be a strptime format", file=file, where="time_format")
+    zone = data.get("timezone")
+    if zone is not None:
+        try:
+            ZoneInfo(str(zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InputError(Code.E084, f"unknown time zone {zone!r}", file=file, where="timezone") from None
+    return CsvLayout(
+        name=str(data.get("name") or path.stem),
+        columns=columns,
+        time_formats=(time_format,) if time_format else (),
+        timezone=None if zone is None else str(zone),
+    )
+
+
+class _TimeParser:
+    """ISO 8601 first, then the layout's formats (the last one that worked is tried first); to UTC."""
+
+    def __init__(self, formats: tuple[str, ...], zone: str | None) -> None:
+        self.formats = list(formats)
+        self.zone: tzinfo = ZoneInfo(zone) if zone else UTC
+
+    def __call__(self, text: str) -> datetime | None:
+        t: datetime | None
+        try:
+            t = datetime.fromisoformat(text)
+        except ValueError:
+            t = self._strptime(text)
+            if t is None:
+                return None
+        if t.tzinfo is None:
+            t = t.replace(tzinfo=self.zone)
+        return t.astimezone(UTC)
+
+    def _strptime(self, text: str) -> datetime | None:
+        for i, fmt in enumerate(self.formats):
+            t = _us_12h(text) if fmt == _US_12H_FORMAT else None  # the open-data portals' format, 10x faster
+            if t is None:
+                try:
+                    t = datetime.strptime(text, fmt)
+                except ValueError:
+                    continue
+            if i:
+                self.formats.insert(0, self.formats.pop(i))
+            return t
+        return None
+
+
+_POINT = re.compile(r"POINT\s*\(\s*(-?[\d.]+)\s+(-?[\d.]+)\s*\)", re.IGNORECASE)  # WKT: lon lat
+_PAIR = re.compile(r"\(\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*\)")  # (lat, lon)
+
+
+def _point(text: str | None) -> tuple[float | None, float | None]:
+    if not text:
+        return None, None
+    m = _POINT.search(text)
+    if m:
+        return _lat_lon(m.group(2), m.group(1))
+    m = _PAIR.search(text)
+    if m:
+        return _lat_lon(m.group(1), m.group(2))
+    return None, None
+
+
+def _lat_lon(lat_text: str | None, lon_text: str | None) -> tuple[float | None, float | None]:
+    """Both coordinates or neither; blurred or redacted values (0, -1, text) count as none."""
+    if not lat_text or not lon_text:
+        return None, None
+    try:
+        lat, lon = float(lat_text), float(lon_text)
+    except ValueError:
+        return None, None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat, lon) in ((0.0, 0.0), (-1.0, -1.0)):
+        return None, None
+    return lat, lon
+
+
+class _Target:
+    """Batches committed through a Session (its transaction) or an Engine (one connection of its own)."""
+
+    def __init__(self, session_or_engine: Session | Engine) -> None:
+        self.session: Session | None = None
+        self.own: Connection | None = None
+        if isinstance(session_or_engine, Session):
+            self.session = session_or_engine
+        else:
+            self.own = session_or_engine.connect()
+
+    def connection(self) -> Connection:
+        return self.session.connection() if self.session is not None else self._own()
+
+    def commit(self) -> None:
+        if self.session is not None:
+            self.session.commit()
+        else:
+            self._own().commit()
+
+    def rollback(self) -> None:
+        if self.session is not None:
+            self.session.rollback()
+        else:
+            self._own().rollback()
+
+    def close(self) -> None:
+        if self.own is not None:
+            self.own.close()
+
+    def _own(self) -> Connection:
+        assert self.own is not None
+        return self.own
+
+
+def _chunks(items: list[str], size: int = 1000) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+_CALLS = Base.metadata.tables["calls"]
+_PREMISES = Base.metadata.tables["premises"]
+_LENGTHS: dict[str, int] = {c.name: n for c in _CALLS.columns if (n := getattr(c.type, "length", None))}
+
+
+def import_csv(
+    session_or_engine: Session | Engine,
+    path: Path | str,
+    *,
+    layout: str | None = None,
+    mapping_file: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> ImportReport:
+    """Import a calls-for-service CSV in batches; bad rows are reported by line and skipped.
+
+    The layout is the mapping file's, else the named built-in layout (new-orleans,
+    seattle), else the built-in layout the header matches. Each batch is committed
+    on its own, so a bad row never loses earlier good ones. A call number already
+    stored (or seen earlier in the file) is skipped and reported. With a Session,
+    the session's transaction is committed with each batch. PROGRESS, when given,
+    is called with the number of rows read so far after every batch.
+    """
+    path = Path(path)
+    file = str(path)
+    started = time.perf_counter()
+    chosen = load_mapping(mapping_file) if mapping_file is not None else None
+    if chosen is None and layout is not None:
+        name = _ALIASES.get(layout.casefold(), layout.casefold())
+        if name not in LAYOUTS:
+            raise InputError(Code.E083, f"unknown layout {layout!r}; built in: {', '.join(LAYOUTS)}", file=file)
+        chosen = LAYOUTS[name]
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise InputError(Code.E001, "file not found", file=file) from None
+    except OSError as exc:
+        raise InputError(Code.E001, f"cannot read the file: {exc.strerror}", file=file) from None
+    with handle:
+        reader = csv.reader(_utf8_lines(handle))
+        try:
+            header = next(reader, None)
+        except UnicodeDecodeError as exc:
+            raise InputError(Code.E004, f"header is not UTF-8 text ({exc.reason})", file=file, where="line 1") from None
+        except csv.Error as exc:
+            raise InputError(Code.E020, f"header is not readable CSV: {exc}", file=file, where="line 1") from None
+        if not header or not any(h.strip() for h in header):
+            raise InputError(Code.E002, "file has no header row", file=file)
+        if chosen is None:
+            chosen = detect_layout(header)
+            if chosen is None:
+                raise InputError(
+                    Code.E083,
+                    f"header matches no built-in layout ({', '.join(LAYOUTS)}); give a mapping file",
+                    file=file,
+                    where="line 1",
+                )
+        report = ImportReport(layout=chosen.name)
+        importer = _CsvImporter(_Target(session_or_engine), chosen, header, file, report, batch_size, progress)
+        try:
+            importer.run(reader)
+        finally:
+            importer.target.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _utf8_lines(handle: BinaryIO) -> Iterator[str]:
+    """Decode line by line, so a stray non-UTF-8 byte stops the import at its own line, not at the first read."""
+    first = True
+    for raw in handle:
+        if first:
+            raw, first = raw.removeprefix(codecs.BOM_UTF8), False
+        yield raw.decode("utf-8")
+
+
+# one row on its way in: its line, the calls row, its premise key (normalised address), its coordinates
+_Pending = tuple[int, dict[str, Any], str | None, tuple[float | None, float | None]]
+
+
+class _CsvImporter:
+    def __init__(
+        self,
+        target: _Target,
+        layout: CsvLayout,
+        header: list[str],
+        file: str,
+        report: ImportReport,
+        batch_size: int,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        self.target, self.layout, self.file, self.report = target, layout, file, report
+        self.batch_size, self.progress = max(1, batch_size), progress
+        self.width = len(header)
+        index = {h.strip().casefold(): i for i, h in enumerate(header)}
+        self.columns: dict[str, tuple[int, ...]] = {}
+        self.column_name: dict[str, str] = {}
+        for ours, theirs in layout.columns.items():
+            found = tuple(index[t.casefold()] for t in theirs if t.casefold() in index)
+            if found:
+                self.columns[ours] = found
+                self.column_name[ours] = header[found[0]].strip()
+            elif ours in _REQUIRED:
+                code = Code.E083 if layout in LAYOUTS.values() else Code.E084
+                raise InputError(
+                    code,
+                    f"the {layout.name} layout reads {ours} from {' or '.join(map(repr, theirs))}, "
+                    "which the header lacks",
+                    file=file,
+                    where="line 1",
+                )
+        self.parse_time = _TimeParser(layout.time_formats, layout.timezone)
+        self.source = file[-200:]
+        self.premise_ids: dict[str, int] = {}  # normalised address -> id, committed premises only
+        self.normalised: dict[str, str] = {}  # address as written -> normalised
+        self.premises_loaded = False
+
+    def run(self, reader: Iterator[list[str]]) -> None:
+        pending: list[_Pending] = []
+        line = 2  # the header was line 1
+        report = self.report
+        pick = self._pick
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except UnicodeDecodeError as exc:
+                report.rows_read += 1
+                report.skip(line, Code.E004, f"not UTF-8 text ({exc.reason}); reading stopped here")
+                break
+            except csv.Error as exc:
+                report.rows_read += 1
+                report.skip(line, Code.E020, f"not readable as CSV: {exc}")
+                line = reader.line_num + 1  # type: ignore[attr-defined]
+                continue
+            this, line = line, reader.line_num + 1  # type: ignore[attr-defined]
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue  # blank line
+            report.rows_read += 1
+            if len(row) != self.width:
+                report.skip(this, Code.E085, f"has {len(row)} columns; the header has {self.width}")
+                continue
+            number = pick(row, "number")
+            if number is None:
+                report.skip(this, Code.E082, f"call number is missing (column {self.column_name['number']!r})")
+                continue
+            raw_time = pick(row, "received_at")
+            if raw_time is None:
+                report.skip(this, Code.E011, f"received time is missing (column {self.column_name['received_at']!r})")
+                continue
+            received_at = self.parse_time(raw_time)
+            if received_at is None:
+                report.skip(this, Code.E021, f"bad timestamp {raw_time!r} (column {self.column_name['received_at']!r})")
+                continue
+            coords = _point(pick(row, "location")) if "location" in self.columns else (None, None)
+            if coords[0] is None and "latitude" in self.columns:
+                coords = _lat_lon(pick(row, "latitude"), pick(row, "longitude"))
+            address = pick(row, "address")
+            values: dict[str, Any] = {
+                "number": number,
+                "received_at": received_at,
+                "type_code": pick(row, "type_code"),
+                "type_text": pick(row, "type_text"),
+                "priority": pick(row, "priority"),
+                "address": address,
+                "latitude": coords[0],
+                "longitude": coords[1],
+                "disposition": pick(row, "disposition"),
+                "units": pick(row, "units"),
+                "reporting_officer": pick(row, "reporting_officer"),
+                "narrative": pick(row, "narrative"),
+                "source": self.source,
+                "premise_id": None,
+            }
+            for name, length in _LENGTHS.items():
+                value = values.get(name)
+                if value is not None and len(value) > length:
+                    values[name] = value[:length]
+            key = None
+            if address is not None:
+                key = self.normalised.get(address)
+                if key is None:
+                    key = self.normalised[address] = normalize_address(address)[:200] or ""
+            pending.append((this, values, key or None, coords))
+            if len(pending) >= self.batch_size:
+                self._flush(pending)
+                pending = []
+        if pending:
+            self._flush(pending)
+
+    def _pick(self, row: list[str], ours: str) -> str | None:
+        for i in self.columns.get(ours, ()):
+            value = row[i].strip()
+            if value:
+                return value
+        return None
+
+    def _flush(self, pending: list[_Pending]) -> None:
+        report = self.report
+        first_line: dict[str, int] = {}
+        batch = []
+        for item in pending:
+            number = item[1]["number"]
+            if number in first_line:
+                report.skip(item[0], Code.E086, f"call number {number!r} repeats line {first_line[number]}")
+                continue
+            first_line[number] = item[0]
+            batch.append(item)
+        if batch:
+            self._insert(batch)
+        if self.progress is not None:
+            self.progress(report.rows_read)
+
+    def _insert(self, batch: list[_Pending]) -> None:
+        """Insert a batch in one transaction; call numbers already stored are skipped (ON CONFLICT DO NOTHING).
+
+        If the database refuses the batch, its rows are tried one by one to find the culprits.
+        """
+        try:
+            conn = self.target.connection()
+            new_premises = self._premises(conn, batch)
+            rows = []
+            for _line, values, key, _coords in batch:
+                if key is not None:
+                    values["premise_id"] = self.premise_ids.get(key) or new_premises[key]
+                rows.append(values)
+            # executemany without RETURNING is the fast path on both databases; the rowcount tells
+            # whether any number was taken, and only then do we ask which rows are ours.
+            before = conn.scalar(select(func.max(_CALLS.c.id))) or 0
+            result = conn.execute(_insert_new(conn, _CALLS, "number"), rows)
+            if result.rowcount == len(rows):
+                stored = {values["number"] for values in rows}
+            else:
+                stored = set(conn.scalars(select(_CALLS.c.number).where(_CALLS.c.id > before)))
+            self.target.commit()
+        except DBAPIError as exc:
+            self.target.rollback()
+            if len(batch) > 1:
+                for item in batch:
+                    self._insert([item])
+                return
+            first = (str(exc.orig or exc).strip().splitlines() or ["refused"])[0]
+            self.report.skip(batch[0][0], Code.E011, f"not stored: {first}")
+            return
+        self.premise_ids.update(new_premises)
+        for line, values, _key, _coords in batch:
+            if values["number"] in stored:
+                self.report.rows_imported += 1
+            else:
+                self.report.skip(line, Code.E086, f"call number {values['number']!r} is already stored")
+
+    def _premises(self, conn: Connection, batch: list[_Pending]) -> dict[str, int]:
+        """Ids of the batch's premises not yet cached: inserted (with the first coordinates seen) or looked up."""
+        if not self.premises_loaded:
+            self.premise_ids.update({a: i for i, a in conn.execute(select(_PREMISES.c.id, _PREMISES.c.address))})
+            self.premises_loaded = True
+        wanted: dict[str, tuple[float | None, float | None]] = {}
+        for _line, _values, key, coords in batch:
+            if key is not None and key not in self.premise_ids and (key not in wanted or wanted[key][0] is None):
+                wanted[key] = coords
+        if not wanted:
+            return {}
+        rows = [{"address": a, "latitude": c[0], "longitude": c[1]} for a, c in wanted.items()]
+        stmt = _insert_new(conn, _PREMISES, "address").returning(_PREMISES.c.id, _PREMISES.c.address)
+        found = {a: i for i, a in conn.execute(stmt, rows)}
+        taken = [a for a in wanted if a not in found]  # stored meanwhile by someone else
+        for chunk in _chunks(taken):
+            query = select(_PREMISES.c.id, _PREMISES.c.address).where(_PREMISES.c.address.in_(chunk))
+            found.update({a: i for i, a in conn.execute(query)})
+        return found
+
+
+def _insert_new(conn: Connection, table: Table, unique: str) -> Any:
+    """INSERT that skips rows whose UNIQUE column is already taken (SQLite and PostgreSQL alike)."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=[unique])
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=[unique])

@@ -1,0 +1,137 @@
+"""Tables of the records store.
+
+A call for service happens at a premise (a normalised address) and involves
+persons in a role (caller, subject, victim, witness, other). Caution flags sit
+on a person or a premise; each says who entered it, when, from which call,
+and when it expires or must be reviewed: a briefing shows an expired flag as
+expired, never as a fact.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class FlagCategory(StrEnum):
+    weapon = "weapon"
+    violence_toward_officers = "violence_toward_officers"
+    mental_health_crisis = "mental_health_crisis"
+    substance_use = "substance_use"
+    medical_condition = "medical_condition"
+    disability = "disability"  # deaf, autism, ...
+    language = "language"
+    dog = "dog"
+    hazard = "hazard"
+
+
+class PersonRole(StrEnum):
+    caller = "caller"
+    subject = "subject"
+    victim = "victim"
+    witness = "witness"
+    other = "other"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Premise(Base):
+    __tablename__ = "premises"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(200), unique=True)  # normalised, see store.addresses
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    notes: Mapped[str | None] = mapped_column(Text)
+    calls: Mapped[list[Call]] = relationship(back_populates="premise")
+    flags: Mapped[list[Flag]] = relationship(back_populates="premise")
+
+
+class Call(Base):
+    __tablename__ = "calls"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    type_code: Mapped[str | None] = mapped_column(String(32))
+    type_text: Mapped[str | None] = mapped_column(String(120))
+    priority: Mapped[str | None] = mapped_column(String(16))
+    premise_id: Mapped[int | None] = mapped_column(ForeignKey("premises.id"))
+    address: Mapped[str | None] = mapped_column(String(200))  # as reported
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    narrative: Mapped[str | None] = mapped_column(Text)  # caller's remarks, verbatim
+    disposition: Mapped[str | None] = mapped_column(String(120))
+    units: Mapped[str | None] = mapped_column(String(200))  # comma-separated unit ids
+    reporting_officer: Mapped[str | None] = mapped_column(String(120))
+    source: Mapped[str | None] = mapped_column(String(200))  # import file or system
+    premise: Mapped[Premise | None] = relationship(back_populates="calls")
+    people: Mapped[list[CallPerson]] = relationship(back_populates="call", cascade="all, delete-orphan")
+
+    __table_args__ = (Index("ix_calls_premise_received", "premise_id", "received_at"),)
+
+
+class Person(Base):
+    __tablename__ = "persons"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_name: Mapped[str | None] = mapped_column(String(80))
+    last_name: Mapped[str | None] = mapped_column(String(80))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    calls: Mapped[list[CallPerson]] = relationship(back_populates="person")
+    flags: Mapped[list[Flag]] = relationship(back_populates="person")
+
+    __table_args__ = (Index("ix_persons_name_dob", "last_name", "first_name", "date_of_birth"),)
+
+    @property
+    def name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p) or f"person {self.id}"
+
+
+class CallPerson(Base):
+    __tablename__ = "call_persons"
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), primary_key=True, default=PersonRole.other.value)
+    call: Mapped[Call] = relationship(back_populates="people")
+    person: Mapped[Person] = relationship(back_populates="calls")
+
+    __table_args__ = (Index("ix_call_persons_person", "person_id"),)
+
+
+class Flag(Base):
+    __tablename__ = "flags"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(32))  # a FlagCategory value
+    text: Mapped[str] = mapped_column(Text)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    premise_id: Mapped[int | None] = mapped_column(ForeignKey("premises.id"), index=True)
+    entered_by: Mapped[str] = mapped_column(String(120))
+    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    source_call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    review_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    person: Mapped[Person | None] = relationship(back_populates="flags")
+    premise: Mapped[Premise | None] = relationship(back_populates="flags")
+    source_call: Mapped[Call | None] = relationship()
+
+    def status(self, now: datetime) -> str:
+        """'active', 'expired', or 'review due' (past its review date, not expired)."""
+        if self.expires_at is not None and _aware(self.expires_at) <= now:
+            return "expired"
+        if self.review_at is not None and _aware(self.review_at) <= now:
+            return "review due"
+        return "active"
+
+
+def _aware(t: datetime) -> datetime:
+    """SQLite returns naive datetimes; every stored time is UTC."""
+    from datetime import UTC
+
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+
+
+__all__ = ["Base", "Call", "CallPerson", "Flag", "FlagCategory", "Person", "PersonRole", "Premise", "UniqueConstraint"]
