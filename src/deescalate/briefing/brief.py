@@ -183,12 +183,17 @@ def _priority(value: str | None) -> int | None:
     return int(m.group(0)) if m else None
 
 
+def _spellings(name: str) -> list[str]:
+    # Comparing lower(name) would skip the name index and scan every person; records hold a name in one of these.
+    return sorted({name, name.lower(), name.upper(), name.title(), name.capitalize()})
+
+
 def _find_person(session: Session, p: PersonIn) -> Person | None:
     if not p.last_name:
         return None
-    q = select(Person).where(func.lower(Person.last_name) == p.last_name.lower())
+    q = select(Person).where(Person.last_name.in_(_spellings(p.last_name)))
     if p.first_name:
-        q = q.where(func.lower(Person.first_name) == p.first_name.lower())
+        q = q.where(Person.first_name.in_(_spellings(p.first_name)))
     if p.date_of_birth:
         q = q.where(Person.date_of_birth == p.date_of_birth)
     return session.scalars(q.limit(2)).first()
