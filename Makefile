@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/deescalate demo --out $(OUT)
+	@echo; echo "== practice: a trainee who notices the driver is deaf, then one who only gives commands =="
+	$(BIN)/deescalate train deaf-driver --script tests/training/scripts/deaf-driver.good.txt --out $(OUT)
+	$(BIN)/deescalate train deaf-driver --script tests/training/scripts/deaf-driver.bad.txt --out $(OUT) --seed 2
 
 # espeak-ng speaks the synthesized dialogue of the audio tests; where it cannot be
 # installed those tests skip and say why.

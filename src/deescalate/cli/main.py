@@ -15,6 +15,7 @@ from deescalate.cli.analysis import analyze_command, demo_command, eval_command
 from deescalate.cli.common import FormatOption, RolesOption, err, load_one, out, transcribe_media
 from deescalate.cli.merge import merge_command
 from deescalate.cli.records import brief_command, demo_data_command, import_calls_command
+from deescalate.cli.train import train_command
 from deescalate.encounter.writers import WRITERS, write_atomic
 from deescalate.errors import DeescalateError
 
@@ -30,6 +31,7 @@ app.command("merge")(merge_command)
 app.command("brief")(brief_command)
 app.command("demo-data")(demo_data_command)
 app.command("import-calls")(import_calls_command)
+app.command("train")(train_command)
 
 
 @app.command()

@@ -25,13 +25,41 @@ Phase = Literal["trigger", "escalation", "crisis", "recovery"]
 PHASES: tuple[Phase, ...] = ("trigger", "escalation", "crisis", "recovery")
 ACTIONS = ("wait", "step_back", "call_backup", "call_ems", "write_note")
 MOVES = (
-    "command", "conflicting_command", "repeated_command", "threat_of_force", "insult", "explanation",
-    "respect_marker", "empathy", "active_listening", "slow_down", "distance", "capacity_check",
-    "resource_request", "backup_request", "dismissal", "rapid_commands", "silence", *ACTIONS,
+    "command",
+    "conflicting_command",
+    "repeated_command",
+    "threat_of_force",
+    "insult",
+    "explanation",
+    "respect_marker",
+    "empathy",
+    "active_listening",
+    "slow_down",
+    "distance",
+    "capacity_check",
+    "resource_request",
+    "backup_request",
+    "dismissal",
+    "rapid_commands",
+    "silence",
+    *ACTIONS,
 )
-Hidden = Literal["deaf", "diabetic", "autistic", "hearing_voices", "no_english", "knife", "cannot_breathe",
-                 "veteran_ptsd", "intoxicated", "civil_dispute", "suicidal"]
-EndingKind = Literal["resolved_calmly", "handed_to_clinician", "person_hurt", "force_used", "person_flees", "unresolved"]
+Hidden = Literal[
+    "deaf",
+    "diabetic",
+    "autistic",
+    "hearing_voices",
+    "no_english",
+    "knife",
+    "cannot_breathe",
+    "veteran_ptsd",
+    "intoxicated",
+    "civil_dispute",
+    "suicidal",
+]
+EndingKind = Literal[
+    "resolved_calmly", "handed_to_clinician", "person_hurt", "force_used", "person_flees", "unresolved"
+]
 
 
 class _Strict(BaseModel):
@@ -100,7 +128,9 @@ def load_scenario(path: Path) -> Scenario:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(Code.E091, "not valid YAML", file=where, where=f"line {mark.line + 1}" if mark else None) from None
+        raise ConfigError(
+            Code.E091, "not valid YAML", file=where, where=f"line {mark.line + 1}" if mark else None
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError(Code.E091, "a scenario must be a mapping of fields", file=where)
     try:

@@ -1,0 +1,90 @@
+"""`deescalate train`: practise a scenario against a simulated person, then read the debrief."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.prompt import Prompt
+from rich.text import Text
+
+from deescalate.cli.common import err, out
+from deescalate.encounter.writers import write_atomic
+from deescalate.errors import DeescalateError
+
+
+def train_command(
+    scenario: Annotated[
+        str | None,
+        typer.Argument(metavar="SCENARIO", help="A bundled scenario id (see --list) or a scenario YAML file."),
+    ] = None,
+    script: Annotated[
+        Path | None, typer.Option("--script", help="Play a moves file (one turn a line) instead of typing.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed and same turns, same run.")] = 1,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the debrief HTML and JSON.")] = Path("out"),
+    list_all: Annotated[bool, typer.Option("--list", help="List the bundled scenarios and stop.")] = False,
+) -> None:
+    """Practise a call: talk to a simulated person (or play a script), then get a debrief."""
+    from deescalate.training.debrief import Debrief, dispatch_facts
+    from deescalate.training.scenario import bundled_scenarios, find_scenario, load_scenario
+    from deescalate.training.session import ACTION_HELP, TrainingSession, TurnResult, read_script
+
+    if list_all:
+        for path in bundled_scenarios():
+            try:
+                found = load_scenario(path)
+                out.print(f"{found.id:<24} {found.title}", markup=False, highlight=False)
+            except DeescalateError as exc:
+                out.print(f"{path.stem:<24} (cannot be loaded: {exc.one_line()})", markup=False, highlight=False)
+        return
+    if scenario is None:
+        raise typer.BadParameter("give a SCENARIO (a bundled id or a YAML file), or --list")
+    path = find_scenario(scenario)
+    loaded = load_scenario(path)
+    session = TrainingSession(loaded, seed, source=str(path))  # checks the endings
+    turns = read_script(script) if script is not None else None  # every line checked before play
+
+    out.print(Text(loaded.title, style="bold underline"))
+    for heading, text in dispatch_facts(loaded):
+        out.print(Text.assemble((f"{heading}: ", "bold"), text))
+    out.print()
+
+    def show(r: TurnResult) -> None:
+        out.print(Text.assemble((f"{loaded.person.name}: ", "bold magenta"), r.person or "…"))
+        moves = ", ".join(m.replace("_", " ") for m in r.moves)
+        state = f"  [{moves}]  agitation {r.state.agitation:.1f}  rapport {r.state.rapport:.1f}  {r.state.phase}"
+        out.print(state + ("  (noticed)" if r.noticed_now else ""), style="dim", markup=False, highlight=False)
+
+    if turns is not None:
+        for _, line in turns:
+            if session.done:
+                break
+            out.print(Text.assemble(("You: ", "bold cyan"), line))
+            show(session.turn(line))
+    else:
+        out.print(
+            f"Type what you say. Actions: {ACTION_HELP}. Empty line: silence. Ctrl-D ends.", style="dim", markup=False
+        )
+        while not session.done:
+            try:
+                line = Prompt.ask(Text("You", style="bold cyan"), console=out, default="", show_default=False)
+            except EOFError:
+                out.print()
+                break
+            try:
+                show(session.turn(line))
+            except DeescalateError as exc:
+                err.print(exc.detail, style="yellow", markup=False, highlight=False)
+    if session.ending is not None:
+        out.print(Text(f"\n{session.ending.text}", style="bold"))
+
+    debrief = Debrief(loaded, session)
+    out.print()
+    out.print(debrief.to_rich())
+    html_path = out_dir / f"{debrief.file_stem()}.html"
+    json_path = out_dir / f"{debrief.file_stem()}.json"
+    write_atomic(html_path, debrief.to_html())
+    write_atomic(json_path, debrief.to_json())
+    err.print(f"wrote {html_path} and {json_path}", markup=False, highlight=False)

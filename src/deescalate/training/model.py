@@ -1,0 +1,478 @@
+"""The simulated person: how what the trainee does moves agitation and rapport.
+
+The model is two numbers and a handful of rules, all visible in this file.
+
+**State.** Agitation ``a`` and rapport ``r``, each in [0, 10], start where the
+scenario says.
+
+**Phase** follows the escalation cycle (trigger → escalation → crisis →
+recovery): after each turn the phase is *crisis* if a >= 8, *escalation* if
+a >= 5, *recovery* if a < 5 and the phase was escalation or crisis before, and
+otherwise stays what it was (a run starts in *trigger*; recovery stays recovery
+while a < 5). In crisis every agitation-raising delta counts twice.
+
+**Rapport stage** follows the behavioural change stairway (listening → empathy
+→ rapport → influence → change): r < 2 listening, < 4 empathy, < 6 rapport,
+< 8 influence, else change. Rapport is what makes calming work: every calming
+delta (a negative Δagitation) is multiplied by 0.5 + r/10, so a calming move
+has half its effect on a stranger and one and a half times its effect with
+full rapport.
+
+**Moves.** Each trainee turn is read as a set of moves: the analyzer's labels
+on the trainee's words (``LABEL_MOVES``), the derived moves
+``repeated_command`` (a command clause with the same words as one in the last
+2 trainee turns that gave commands, or earlier in the same turn),
+``rapid_commands`` (3 or more command clauses in one turn, or a second
+commands-only turn in a row) and ``silence`` (an empty turn), and the actions
+``wait``, ``step_back``, ``call_backup``, ``call_ems`` and ``write_note``.
+Each move has a (Δagitation, Δrapport) in ``EFFECTS``; a scenario's
+``effects`` replace entries. The deltas of a turn's moves add up.
+
+**Order within a move's delta:** scenario table → hidden-condition factors →
+rapport scaling of calming → crisis doubling of raising → noise. Noise is
+uniform(-0.15, 0.15), drawn from the session's seeded ``random.Random`` for
+both deltas of every move (added only to non-zero deltas), so the same seed and
+the same turns replay exactly.
+
+**Hidden conditions** (``Person.hidden``), until *noticed*:
+
+- ``deaf``, ``no_english``: spoken moves have no calming effect (no agitation
+  drop, no rapport gain) and every agitation-raising spoken move (commands,
+  threats, insults, dismissals) raises agitation by half: the person sees
+  shouting they cannot understand. Actions are not affected. After noticing,
+  normal effects.
+- ``diabetic``, ``cannot_breathe``: agitation +0.4 every turn (no noise, no
+  crisis doubling) and ``harm`` +1 every turn; noticing stops both.
+
+Whether or not noticed:
+
+- ``hearing_voices``, ``suicidal``, ``veteran_ptsd``: the agitation of
+  ``command`` and ``rapid_commands`` ×2.
+- ``autistic``: ``command`` agitation ×1.5; calming from ``slow_down`` and
+  ``distance`` ×1.5.
+- ``knife``: a ``threat_of_force``, or agitation >= 9 after a turn, sets
+  ``force_risk`` (it stays set).
+
+**Noticing** (one flag per run, taking effect in the turn it happens): the
+trainee's words (or an action's name, e.g. ``write_note``) contain one of the
+scenario's ``notice`` strings as whole words, case-insensitive; or, per condition, a
+``capacity_check`` whose turn mentions hearing (deaf) or language
+(no_english), a written note (deaf), a ``resource_request`` for an interpreter
+(no_english), any ``capacity_check`` or EMS called (diabetic,
+cannot_breathe). The other conditions are noticed through ``notice`` strings
+only.
+
+**Flags for endings.** ``ems_called``: the action ``/call ems`` or a
+resource request naming EMS, an ambulance or a medic. ``backup_called``:
+``/call backup`` or a ``backup_request``. ``clinician_called``: a resource
+request naming a clinician, crisis team, co-responder or counselor.
+``threats`` and ``insults`` count the turns with those moves.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import random
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from deescalate.analysis.analyzer import Analyzer
+from deescalate.analysis.context import _name_tokens, build_contexts
+from deescalate.encounter.model import CIVILIAN_ROLES, Encounter
+from deescalate.errors import Code, ConfigError
+from deescalate.training.scenario import ACTIONS, MOVES, PHASES, Ending, Phase, Scenario
+
+# --- the model as data ------------------------------------------------------------------------------------------
+
+# move: (Δagitation, Δrapport) before any scaling
+EFFECTS: dict[str, tuple[float, float]] = {
+    "command": (+0.5, -0.2),
+    "repeated_command": (+1.0, -0.5),
+    "rapid_commands": (+1.5, -0.5),
+    "conflicting_command": (+2.0, -1.0),
+    "threat_of_force": (+2.5, -2.0),
+    "insult": (+2.0, -2.5),
+    "dismissal": (+2.0, -2.0),
+    "explanation": (-0.5, +0.5),
+    "respect_marker": (-0.2, +0.4),
+    "empathy": (-1.0, +1.0),
+    "active_listening": (-0.8, +1.0),
+    "slow_down": (-0.8, +0.3),
+    "distance": (-0.8, +0.2),
+    "step_back": (-0.8, +0.2),
+    "capacity_check": (-0.5, +0.8),
+    "resource_request": (-0.2, +0.3),
+    "backup_request": (-0.1, 0.0),
+    "call_backup": (-0.1, 0.0),
+    "call_ems": (-0.2, +0.3),
+    "wait": (-0.3, 0.0),
+    "silence": (0.0, -0.1),
+    "write_note": (0.0, 0.0),
+}
+
+# Phase rules, checked in order after every turn: the first whose agitation floor is met.
+PHASE_FLOORS: tuple[tuple[Phase, float], ...] = (("crisis", 8.0), ("escalation", 5.0))
+RECOVERY_BELOW = 5.0  # from escalation or crisis, agitation under this is recovery
+START_PHASE: Phase = "trigger"
+CRISIS_RAISE = 2.0  # agitation-raising deltas in crisis
+RAPPORT_CALMING = (0.5, 0.1)  # calming × (0.5 + 0.1 × rapport)
+NOISE = 0.15
+# Rapport stage: the first whose ceiling is above r.
+STAGES: tuple[tuple[float, str], ...] = (
+    (2.0, "listening"),
+    (4.0, "empathy"),
+    (6.0, "rapport"),
+    (8.0, "influence"),
+    (math.inf, "change"),
+)
+
+# analyzer label -> move (labels not listed, e.g. info_gathering, are no move)
+LABEL_MOVES: dict[str, str] = {
+    label: label
+    for label in (
+        "command conflicting_command threat_of_force insult explanation respect_marker empathy active_listening "
+        "slow_down distance capacity_check resource_request backup_request dismissal"
+    ).split()
+}
+COMMAND_MOVES = frozenset({"command", "repeated_command", "rapid_commands", "conflicting_command", "threat_of_force"})
+UNSPOKEN = frozenset({*ACTIONS, "silence"})
+RAPID_CLAUSES = 3  # command clauses in one turn that make rapid_commands
+REPEAT_WINDOW = 2  # earlier command turns a repeated command is compared with
+
+# Hidden conditions.
+BLOCKING = frozenset({"deaf", "no_english"})  # spoken calming blocked, raising halved, until noticed
+BLOCKED_RAISE = 0.5
+RAISE_FACTORS: dict[str, dict[str, float]] = {
+    "hearing_voices": {"command": 2.0, "rapid_commands": 2.0},
+    "suicidal": {"command": 2.0, "rapid_commands": 2.0},
+    "veteran_ptsd": {"command": 2.0, "rapid_commands": 2.0},
+    "autistic": {"command": 1.5},
+}
+CALM_FACTORS: dict[str, dict[str, float]] = {"autistic": {"slow_down": 1.5, "distance": 1.5}}
+UNTREATED_AGITATION = {"diabetic": 0.4, "cannot_breathe": 0.4}  # per turn until noticed; harm +1 per turn
+FORCE_RISK_AGITATION = 9.0  # knife: force risk at this agitation (or any threat of force)
+
+HEARING_WORDS = re.compile(r"\b(?:hear|hearing|deaf|ears?|sign|signing|asl|lip ?read\w*)\b")
+LANGUAGE_WORDS = re.compile(r"\b(?:english|language|speak|spanish|español|habla\w*|interpret\w*|translat\w*)\b")
+INTERPRETER_WORDS = re.compile(r"\b(?:interpret\w*|translat\w*|language line)\b")
+EMS_WORDS = re.compile(r"\b(?:ems|ambulance|medics?|paramedics?)\b")  # not "medical": "do you need medical?" asks
+CLINICIAN_WORDS = re.compile(r"\b(?:clinician|crisis|co-?responders?|counsel(?:l)?ors?)\b")
+
+# --- state ------------------------------------------------------------------------------------------------------
+
+
+def stage_of(rapport: float) -> str:
+    return next(name for ceiling, name in STAGES if rapport < ceiling)
+
+
+def next_phase(previous: Phase, agitation: float) -> Phase:
+    for phase, floor in PHASE_FLOORS:
+        if agitation >= floor:
+            return phase
+    if agitation < RECOVERY_BELOW and previous in ("escalation", "crisis"):
+        return "recovery"
+    return previous
+
+
+def _clamp(x: float) -> float:
+    return min(10.0, max(0.0, x))
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    agitation: float
+    rapport: float
+    phase: Phase = START_PHASE
+    turn: int = 0
+    noticed: bool = False
+    harm: int = 0
+    force_risk: bool = False
+    ems_called: bool = False
+    backup_called: bool = False
+    clinician_called: bool = False
+    threats: int = 0
+    insults: int = 0
+
+    @property
+    def stage(self) -> str:
+        return stage_of(self.rapport)
+
+    def names(self) -> dict[str, float | int | bool | str]:
+        """The names an ending's ``when`` may use."""
+        return {
+            "agitation": self.agitation,
+            "rapport": self.rapport,
+            "turn": self.turn,
+            "noticed": self.noticed,
+            "harm": self.harm,
+            "force_risk": self.force_risk,
+            "ems_called": self.ems_called,
+            "backup_called": self.backup_called,
+            "clinician_called": self.clinician_called,
+            "threats": self.threats,
+            "insults": self.insults,
+            "phase": self.phase,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One turn's effect: each move's (Δagitation, Δrapport) after every factor, and the state after."""
+
+    deltas: dict[str, tuple[float, float]]
+    condition: float  # agitation from an untreated condition this turn
+    blocked: frozenset[str]  # moves the person could not take in (deaf / no English, not yet noticed)
+    noticed_now: bool
+    state: State
+
+
+class SubjectModel:
+    """The rules above for one scenario: its effect table and its person's hidden conditions."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.effects = {**EFFECTS, **{k: (float(a), float(r)) for k, (a, r) in scenario.effects.items()}}
+        self.hidden = frozenset(scenario.person.hidden)
+        # a notice string matches as whole words: "the VA" is not in "the van"
+        self.notice = tuple(
+            re.compile(rf"(?<!\w){re.escape(n.strip().lstrip('/').lower())}(?!\w)")
+            for n in scenario.notice
+            if n.strip()
+        )
+
+    def start(self) -> State:
+        return State(agitation=self.scenario.start.agitation, rapport=self.scenario.start.rapport)
+
+    def notices(self, moves: tuple[str, ...], words: str) -> bool:
+        """Whether this turn notices the hidden condition (see the module docstring)."""
+        low = words.lower().replace("’", "'")
+        actions = [m for m in moves if m in ACTIONS]
+        said = " ".join([low, *actions, *(m.replace("_", " ") for m in actions)])
+        if any(n.search(said) for n in self.notice):
+            return True
+        if "deaf" in self.hidden and (
+            "write_note" in moves or ("capacity_check" in moves and HEARING_WORDS.search(low))
+        ):
+            return True
+        if "no_english" in self.hidden and (
+            ("capacity_check" in moves and LANGUAGE_WORDS.search(low))
+            or ("resource_request" in moves and INTERPRETER_WORDS.search(low))
+        ):
+            return True
+        return bool(self.hidden & set(UNTREATED_AGITATION) and ("capacity_check" in moves or _ems_called(moves, low)))
+
+    def move_delta(self, move: str, state: State, blocked: bool) -> tuple[float, float]:
+        """A move's deltas before noise: table, hidden-condition factors, rapport scaling, crisis doubling."""
+        da, dr = self.effects.get(move, (0.0, 0.0))
+        if blocked:
+            da = da * BLOCKED_RAISE if da > 0 else 0.0
+            dr = min(dr, 0.0)
+        for condition in self.hidden:
+            if da > 0:
+                da *= RAISE_FACTORS.get(condition, {}).get(move, 1.0)
+            elif da < 0:
+                da *= CALM_FACTORS.get(condition, {}).get(move, 1.0)
+        if da < 0:
+            da *= RAPPORT_CALMING[0] + RAPPORT_CALMING[1] * state.rapport
+        elif da > 0 and state.phase == "crisis":
+            da *= CRISIS_RAISE
+        return da, dr
+
+    def step(self, state: State, moves: tuple[str, ...], words: str, rng: random.Random) -> Step:
+        noticed_now = not state.noticed and self.notices(moves, words)
+        noticed = state.noticed or noticed_now
+        blocking = bool(self.hidden & BLOCKING) and not noticed
+        deltas: dict[str, tuple[float, float]] = {}
+        blocked: set[str] = set()
+        for move in moves:
+            is_blocked = blocking and move not in UNSPOKEN
+            if is_blocked:
+                blocked.add(move)
+            da, dr = self.move_delta(move, state, is_blocked)
+            na, nr = rng.uniform(-NOISE, NOISE), rng.uniform(-NOISE, NOISE)
+            deltas[move] = (da + na if da else 0.0, dr + nr if dr else 0.0)
+        condition = 0.0
+        harm = state.harm
+        if not noticed and self.hidden & set(UNTREATED_AGITATION):
+            condition = max(UNTREATED_AGITATION[c] for c in self.hidden & set(UNTREATED_AGITATION))
+            harm += 1
+        agitation = _clamp(state.agitation + sum(d[0] for d in deltas.values()) + condition)
+        rapport = _clamp(state.rapport + sum(d[1] for d in deltas.values()))
+        low = words.lower()
+        after = replace(
+            state,
+            agitation=agitation,
+            rapport=rapport,
+            phase=next_phase(state.phase, agitation),
+            turn=state.turn + 1,
+            noticed=noticed,
+            harm=harm,
+            force_risk=state.force_risk
+            or ("knife" in self.hidden and ("threat_of_force" in moves or agitation >= FORCE_RISK_AGITATION)),
+            ems_called=state.ems_called or _ems_called(moves, low),
+            backup_called=state.backup_called or "call_backup" in moves or "backup_request" in moves,
+            clinician_called=state.clinician_called
+            or ("resource_request" in moves and bool(CLINICIAN_WORDS.search(low))),
+            threats=state.threats + ("threat_of_force" in moves),
+            insults=state.insults + ("insult" in moves),
+        )
+        return Step(deltas, condition, frozenset(blocked), noticed_now, after)
+
+
+def _ems_called(moves: tuple[str, ...], low: str) -> bool:
+    return "call_ems" in moves or ("resource_request" in moves and bool(EMS_WORDS.search(low)))
+
+
+# --- reading a turn's words as moves ----------------------------------------------------------------------------
+
+_WORDS = re.compile(r"[a-z0-9']+")
+
+
+@dataclass
+class MoveReader:
+    """Reads each trainee utterance of a running encounter as moves; remembers recent commands."""
+
+    analyzer: Analyzer
+    recent: list[tuple[tuple[str, ...], ...]] = field(default_factory=list)  # command clauses of recent turns
+    last_commands_only: bool = False
+
+    def read(self, encounter: Encounter, utterance_id: str) -> tuple[str, ...]:
+        """The moves of the utterance ``utterance_id`` (the trainee's, the last one said so far)."""
+        labels = {f.label for f in self.analyzer.findings(encounter) if f.utterance_id == utterance_id}
+        moves = {LABEL_MOVES[label] for label in labels if label in LABEL_MOVES}
+        clauses = self._command_clauses(encounter, utterance_id) if "command" in labels else []
+        if clauses:
+            earlier = {c for turn in self.recent[-REPEAT_WINDOW:] for c in turn}
+            for clause in clauses:
+                if clause in earlier:
+                    moves.add("repeated_command")
+                earlier.add(clause)
+            self.recent = [*self.recent[-REPEAT_WINDOW + 1 :], tuple(clauses)]
+        commands_only = bool(labels) and labels <= {"command", "conflicting_command"}
+        if len(clauses) >= RAPID_CLAUSES or (commands_only and self.last_commands_only):
+            moves.add("rapid_commands")
+        self.last_commands_only = commands_only
+        return order_moves(moves)
+
+    def skip(self) -> None:
+        """A turn without words breaks a run of commands-only turns."""
+        self.last_commands_only = False
+
+    def _command_clauses(self, encounter: Encounter, utterance_id: str) -> list[tuple[str, ...]]:
+        names: set[str] = set()
+        for p in encounter.participants:
+            if p.role in CIVILIAN_ROLES:
+                names |= _name_tokens(p.name)
+        ctx = next(c for c in build_contexts(encounter) if c.utterance.id == utterance_id)
+        found = []
+        for clause, to_civilian in zip(ctx.prepared.clauses, ctx.to_civilian, strict=True):
+            if not to_civilian:
+                continue
+            start = self.analyzer.commands.command_start(clause.text, frozenset(names), ctx.prepared.punctuated)
+            if start is not None:
+                found.append(tuple(_WORDS.findall(clause.text[start:])))
+        return found
+
+
+def order_moves(moves: set[str] | frozenset[str]) -> tuple[str, ...]:
+    """Moves in the fixed order of ``MOVES`` (the order their noise is drawn in)."""
+    return tuple(m for m in MOVES if m in moves)
+
+
+# --- endings ----------------------------------------------------------------------------------------------------
+
+ENDING_NAMES = frozenset(State(0, 0).names())
+_COMPARE: dict[type[ast.cmpop], Any] = {
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+    ast.Lt: lambda a, b: a < b,
+    ast.LtE: lambda a, b: a <= b,
+    ast.Gt: lambda a, b: a > b,
+    ast.GtE: lambda a, b: a >= b,
+}
+
+
+def parse_condition(text: str) -> ast.expr:
+    """An ending's ``when`` as a checked expression tree; ValueError says what is not allowed."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        raise ValueError(f"cannot read condition {text!r}") from None
+    _check(tree.body)
+    return tree.body
+
+
+def _check(node: ast.expr) -> None:
+    if isinstance(node, ast.BoolOp):
+        for v in node.values:
+            _check(v)
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        _check(node.operand)
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and _is_number(node.operand):
+        pass
+    elif isinstance(node, ast.Compare):
+        parts = [node.left, *node.comparators]
+        strings = any(isinstance(p, ast.Constant) and isinstance(p.value, str) for p in parts)
+        for op in node.ops:
+            if type(op) not in _COMPARE:
+                raise ValueError(f"comparison {type(op).__name__} is not allowed")
+            if strings and not isinstance(op, ast.Eq | ast.NotEq):
+                raise ValueError("a string can only be compared with == or !=")
+        for p in parts:
+            _check(p)
+    elif isinstance(node, ast.Name):
+        if node.id not in ENDING_NAMES:
+            raise ValueError(f"unknown name {node.id!r}; names are {', '.join(sorted(ENDING_NAMES))}")
+    elif isinstance(node, ast.Constant) and isinstance(node.value, bool | int | float):
+        pass
+    elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+        if node.value not in PHASES:
+            raise ValueError(f"unknown phase {node.value!r}; phases are {', '.join(PHASES)}")
+    else:
+        raise ValueError(f"{type(node).__name__} is not allowed (only numbers, names, comparisons, and/or/not)")
+
+
+def _is_number(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float)
+
+
+def evaluate(node: ast.expr, names: dict[str, float | int | bool | str]) -> Any:
+    """Evaluate a tree that passed ``parse_condition``."""
+    if isinstance(node, ast.BoolOp):
+        if isinstance(node.op, ast.And):
+            return all(evaluate(v, names) for v in node.values)
+        return any(evaluate(v, names) for v in node.values)
+    if isinstance(node, ast.UnaryOp):
+        value = evaluate(node.operand, names)
+        return (not value) if isinstance(node.op, ast.Not) else -value
+    if isinstance(node, ast.Compare):
+        left = evaluate(node.left, names)
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
+            right = evaluate(comparator, names)
+            if not _COMPARE[type(op)](left, right):
+                return False
+            left = right
+        return True
+    if isinstance(node, ast.Name):
+        return names[node.id]
+    if isinstance(node, ast.Constant):
+        return node.value
+    raise ValueError(f"{type(node).__name__} is not allowed")  # unreachable after parse_condition
+
+
+def compile_endings(scenario: Scenario, source: str | None = None) -> list[tuple[Ending, ast.expr]]:
+    """Each ending with its checked condition; a ConfigError naming the file and the ending if one is bad."""
+    compiled = []
+    for i, ending in enumerate(scenario.endings):
+        try:
+            compiled.append((ending, parse_condition(ending.when)))
+        except ValueError as exc:
+            raise ConfigError(
+                Code.E092,
+                f"ending {i + 1} ({ending.kind}): {exc}",
+                file=source or f"scenario {scenario.id}",
+                where=f"endings.{i}.when",
+            ) from None
+    return compiled
