@@ -61,7 +61,7 @@ def test_cli_train_script_plays_and_writes_the_debrief(tmp_path: Path) -> None:
         (
             {"endings": [{"kind": "unresolved", "when": "turn > 3", "text": "."},
                          {"kind": "resolved_calmly", "when": "open('x')", "text": "."}]},
-            "ending 2 (resolved_calmly): Call is not allowed",
+            "endings.1.when: Call is not allowed",
         ),
     ],
 )  # fmt: skip

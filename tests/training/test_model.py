@@ -266,3 +266,10 @@ def test_model_asking_about_medical_help_is_not_calling_ems() -> None:
     model = SubjectModel(tiny())
     assert not step(model, ("capacity_check", "resource_request"), "Do you need medical help?").ems_called
     assert step(model, ("resource_request",), "Dispatch, roll an ambulance to us.").ems_called
+
+
+def test_model_state_names_are_the_condition_names() -> None:
+    from deescalate.training.conditions import ENDING_NAMES
+    from deescalate.training.model import State
+
+    assert set(State(0, 0).names()) == ENDING_NAMES

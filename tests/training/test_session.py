@@ -9,8 +9,9 @@ import pytest
 from deescalate.encounter.model import Role
 from deescalate.errors import ConfigError, InputError
 from deescalate.training.model import compile_endings, evaluate, parse_condition
+from deescalate.training.scenario import load_scenario
 from deescalate.training.session import TrainingSession, parse_turn, read_script
-from tests.training.tiny import tiny, tiny_data, with_person
+from tests.training.tiny import tiny, tiny_data, with_person, write_tiny
 
 
 def moves_of(*turns: str) -> list[set[str]]:
@@ -186,14 +187,14 @@ def test_session_ending_conditions_rejected(when: str, reason: str) -> None:
         parse_condition(when)
 
 
-def test_session_bad_ending_is_a_config_error_naming_file_and_ending() -> None:
+def test_session_bad_ending_is_a_config_error_naming_file_and_ending(tmp_path: Path) -> None:
     data = tiny_data()
     data["endings"] = [data["endings"][0], {"kind": "resolved_calmly", "when": "calm == True", "text": "x"}]
-    scenario = tiny(endings=data["endings"])
+    path = write_tiny(tmp_path, endings=data["endings"])
     with pytest.raises(ConfigError) as caught:
-        TrainingSession(scenario, seed=1, source="tiny.yaml")
+        load_scenario(path)  # refused when the scenario loads, before any session
     line = caught.value.one_line()
-    assert line.startswith("tiny.yaml:endings.1.when: ending 2 (resolved_calmly): unknown name 'calm'")
+    assert line.startswith(f"{path}:endings.1.when: unknown name 'calm'")
     assert "\n" not in line
     assert len(compile_endings(tiny())) == 2
 

@@ -8,10 +8,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from deescalate.errors import Code, ConfigError
+from deescalate.datafile import M, parse_yaml, read_text, validate
+from deescalate.errors import Code
 
 
 class When(BaseModel):
@@ -81,42 +81,24 @@ class Facts:
     premise_calls: int
 
 
-def _load(model: type[BaseModel], text: str, file: str) -> BaseModel:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(
-            Code.E040, "not valid YAML", file=file, where=f"line {mark.line + 1}" if mark else None
-        ) from None
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ConfigError(Code.E040, err["msg"], file=file, where=".".join(str(p) for p in err["loc"])) from None
+def _load(model: type[M], text: str, file: str) -> M:
+    return validate(model, parse_yaml(text, file=file, code=Code.E040), file=file, code=Code.E040)
 
 
 def _read(path: Path | None, default: str) -> tuple[str, str]:
     if path is None:
         return resources.files(__package__).joinpath(default).read_text("utf-8"), default
-    try:
-        return path.read_text("utf-8"), str(path)
-    except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError):
-        raise ConfigError(Code.E041, "cannot read this file as UTF-8 text", file=str(path)) from None
+    return read_text(path, code=Code.E041, what="rules file"), str(path)
 
 
 @cache
 def load_rules(path: Path | None = None) -> RuleBook:
-    book = _load(RuleBook, *_read(path, "rules.yaml"))
-    assert isinstance(book, RuleBook)
-    return book
+    return _load(RuleBook, *_read(path, "rules.yaml"))
 
 
 @cache
 def load_policy(path: Path | None = None) -> PolicyPack:
-    pack = _load(PolicyPack, *_read(path, "policy_example.yaml"))
-    assert isinstance(pack, PolicyPack)
-    return pack
+    return _load(PolicyPack, *_read(path, "policy_example.yaml"))
 
 
 def _terms(items: tuple[str, ...], vocab: dict[str, tuple[str, ...]]) -> list[str]:

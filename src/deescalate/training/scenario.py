@@ -12,17 +12,21 @@ Moves are what the analyzer finds in the trainee's words (labels such as
 
 from __future__ import annotations
 
+import typing
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from deescalate.briefing.call import CallIn
+from deescalate.datafile import parse_yaml, read_text, validate
 from deescalate.errors import Code, ConfigError
+from deescalate.training.conditions import PHASES as CONDITION_PHASES
+from deescalate.training.conditions import parse_condition
 
 Phase = Literal["trigger", "escalation", "crisis", "recovery"]
-PHASES: tuple[Phase, ...] = ("trigger", "escalation", "crisis", "recovery")
+PHASES: tuple[Phase, ...] = typing.get_args(Phase)
+assert PHASES == CONDITION_PHASES  # one list of phases for scenarios and their endings
 ACTIONS = ("wait", "step_back", "call_backup", "call_ems", "write_note")
 MOVES = (
     "command",
@@ -86,6 +90,12 @@ class Ending(_Strict):
     when: str  # condition over state, e.g. "agitation <= 2 and rapport >= 6"
     text: str
 
+    @field_validator("when")
+    @classmethod
+    def _condition(cls, value: str) -> str:
+        parse_condition(value)  # refuses anything but the small condition language
+        return value
+
 
 class Scenario(_Strict):
     id: str = Field(pattern=r"^[a-z0-9-]+$")
@@ -118,27 +128,10 @@ class Scenario(_Strict):
 
 def load_scenario(path: Path) -> Scenario:
     where = str(path)
-    try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError:
-        raise ConfigError(Code.E090, "scenario file not found", file=where) from None
-    except (UnicodeDecodeError, IsADirectoryError):
-        raise ConfigError(Code.E090, "scenario file is not UTF-8 text", file=where) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(
-            Code.E091, "not valid YAML", file=where, where=f"line {mark.line + 1}" if mark else None
-        ) from None
+    data = parse_yaml(read_text(path, code=Code.E090, what="scenario file"), file=where, code=Code.E091)
     if not isinstance(data, dict):
         raise ConfigError(Code.E091, "a scenario must be a mapping of fields", file=where)
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"]) or None
-        raise ConfigError(Code.E092, err["msg"], file=where, where=loc) from None
+    return validate(Scenario, data, file=where, code=Code.E092)
 
 
 def bundled_scenarios() -> list[Path]:

@@ -11,18 +11,17 @@ import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from deescalate.analysis.labels import LABELS
 from deescalate.analysis.rules.prefilter import required_literals
+from deescalate.datafile import parse_yaml, read_text, validate
 from deescalate.encounter.model import Role
 from deescalate.errors import Code, ConfigError
 
 _MACRO = re.compile(r"\{([A-Z_]+)\}")
-_M = TypeVar("_M", bound=BaseModel)
 
 
 class RuleSpec(BaseModel):
@@ -106,50 +105,36 @@ def expand(pattern: str, macros: dict[str, str]) -> str:
     return pattern
 
 
-def _read_yaml(text: str, file: str) -> object:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(
-            Code.E040, "not valid YAML", file=file, where=f"line {mark.line + 1}" if mark else None
-        ) from None
-
-
-def _validate(model: type[_M], data: object, file: str) -> _M:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(Code.E040, err["msg"], file=file, where=where) from None
-
-
 def _default_text(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text("utf-8")
 
 
 @cache
 def default_rule_file() -> RuleFile:
-    return _validate(RuleFile, _read_yaml(_default_text("default.yaml"), "default.yaml"), "default.yaml")
+    return validate(
+        RuleFile,
+        parse_yaml(_default_text("default.yaml"), file="default.yaml", code=Code.E040),
+        file="default.yaml",
+        code=Code.E040,
+    )
 
 
 @cache
 def command_lexicon() -> CommandLexicon:
-    return _validate(CommandLexicon, _read_yaml(_default_text("commands.yaml"), "commands.yaml"), "commands.yaml")
+    return validate(
+        CommandLexicon,
+        parse_yaml(_default_text("commands.yaml"), file="commands.yaml", code=Code.E040),
+        file="commands.yaml",
+        code=Code.E040,
+    )
 
 
 def load_rule_file(path: Path) -> RuleFile:
-    try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError:
-        raise ConfigError(Code.E041, "rules config file not found", file=str(path)) from None
-    except UnicodeDecodeError:
-        raise ConfigError(Code.E041, "rules config file is not UTF-8 text", file=str(path)) from None
-    data = _read_yaml(text, str(path))
+    text = read_text(path, code=Code.E041, what="rules config file")
+    data = parse_yaml(text, file=str(path), code=Code.E040)
     if data is None:
         data = {}
-    return _validate(RuleFile, data, str(path))
+    return validate(RuleFile, data, file=str(path), code=Code.E040)
 
 
 def compile_rules(agency: RuleFile | None = None, *, agency_file: str = "config") -> list[CompiledRule]:
