@@ -20,7 +20,7 @@ from pathlib import Path
 from deescalate.analysis.analyzer import Analyzer, analyze
 from deescalate.audio.decode import SAMPLE_RATE, load_audio
 from deescalate.audio.pipeline import media_to_encounter
-from deescalate.audio.transcribe import Transcriber
+from deescalate.audio.transcribe import OPTIONS, Transcriber
 from deescalate.report import render
 from deescalate.settings import Settings
 
@@ -56,15 +56,7 @@ def main() -> None:
         model = transcriber.model
 
         def whisper_alone() -> None:
-            segments, _ = model.transcribe(
-                str(path),
-                language="en",
-                word_timestamps=True,
-                vad_filter=True,
-                vad_parameters={"min_silence_duration_ms": 300},
-                condition_on_previous_text=False,
-                beam_size=1,
-            )
+            segments, _ = model.transcribe(str(path), vad_filter=True, **OPTIONS)
             list(segments)
 
         def pipeline() -> None:

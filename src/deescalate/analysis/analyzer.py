@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from deescalate.analysis.context import UtteranceContext, _name_tokens, build_contexts
+from deescalate.analysis.context import UtteranceContext, build_contexts, civilian_name_tokens
 from deescalate.analysis.detectors import CommandDetector, PatternDetector
 from deescalate.analysis.detectors.commands import IssuedCommand, mark_compliance
 from deescalate.analysis.detectors.dialogue import EchoDetector, NameAddressDetector
@@ -43,11 +43,7 @@ class Analyzer:
 
     def findings(self, encounter: Encounter) -> list[Finding]:
         contexts = build_contexts(encounter)
-        civilian_names: set[str] = set()
-        for p in encounter.participants:
-            if p.role in CIVILIAN_ROLES:
-                civilian_names |= _name_tokens(p.name)
-        names = frozenset(civilian_names)
+        names = civilian_name_tokens(encounter)
         out: list[Finding] = []
         issued: list[IssuedCommand] = []
         distress_seen = False

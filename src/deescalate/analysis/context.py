@@ -77,7 +77,16 @@ def _name_tokens(name: str | None) -> set[str]:
     return {t for t in tokens if t not in _TITLES and len(t) > 2}
 
 
-def addressees(prepared: PreparedText, *, partner_names: set[str], civilian_names: set[str]) -> tuple[bool, ...]:
+def civilian_name_tokens(encounter: Encounter) -> frozenset[str]:
+    """Words of the civilians' names (subject, bystanders): how officers address them."""
+    names: set[str] = set()
+    for p in encounter.participants:
+        if p.role in CIVILIAN_ROLES:
+            names |= _name_tokens(p.name)
+    return frozenset(names)
+
+
+def addressees(prepared: PreparedText, *, partner_names: set[str], civilian_names: frozenset[str]) -> tuple[bool, ...]:
     """For an officer's utterance: is each clause said to a civilian?"""
     notes = " ".join(prepared.annotations)
     to_civilian = not _RADIO_NOTE.search(notes) or bool(_CIVILIAN_NOTE.search(notes))
@@ -100,10 +109,7 @@ def build_contexts(encounter: Encounter) -> list[UtteranceContext]:
     # Everyone who is neither a civilian nor the speaker is a "partner" for addressing:
     # officers, and clinicians, interpreters and medics (role other).
     officer_names = {p.id: _name_tokens(p.name) for p in encounter.participants if p.role in _NOT_CIVILIAN}
-    civilian_names: set[str] = set()
-    for p in encounter.participants:
-        if p.role in CIVILIAN_ROLES:
-            civilian_names |= _name_tokens(p.name)
+    civilian_names = civilian_name_tokens(encounter)
     all_partner_names: set[str] = set().union(*officer_names.values()) if officer_names else set()
     partners_of: dict[str, set[str]] = {}
     contexts = []

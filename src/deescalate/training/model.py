@@ -78,8 +78,8 @@ import re
 from dataclasses import dataclass, field, replace
 
 from deescalate.analysis.analyzer import Analyzer
-from deescalate.analysis.context import _name_tokens, build_contexts
-from deescalate.encounter.model import CIVILIAN_ROLES, Encounter
+from deescalate.analysis.context import build_contexts, civilian_name_tokens
+from deescalate.encounter.model import Encounter
 from deescalate.errors import Code, ConfigError
 from deescalate.training.conditions import evaluate, parse_condition  # noqa: F401  (re-exported for tests)
 from deescalate.training.scenario import ACTIONS, MOVES, Ending, Phase, Scenario
@@ -361,16 +361,13 @@ class MoveReader:
         self.last_commands_only = False
 
     def _command_clauses(self, encounter: Encounter, utterance_id: str) -> list[tuple[str, ...]]:
-        names: set[str] = set()
-        for p in encounter.participants:
-            if p.role in CIVILIAN_ROLES:
-                names |= _name_tokens(p.name)
+        names = civilian_name_tokens(encounter)
         ctx = next(c for c in build_contexts(encounter) if c.utterance.id == utterance_id)
         found = []
         for clause, to_civilian in zip(ctx.prepared.clauses, ctx.to_civilian, strict=True):
             if not to_civilian:
                 continue
-            start = self.analyzer.commands.command_start(clause.text, frozenset(names), ctx.prepared.punctuated)
+            start = self.analyzer.commands.command_start(clause.text, names, ctx.prepared.punctuated)
             if start is not None:
                 found.append(tuple(_WORDS.findall(clause.text[start:])))
         return found

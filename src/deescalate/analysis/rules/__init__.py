@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from deescalate.analysis.labels import LABELS
 from deescalate.analysis.rules.prefilter import required_literals
-from deescalate.datafile import parse_yaml, read_text, validate
+from deescalate.datafile import M, parse_yaml, read_text, validate
 from deescalate.encounter.model import Role
 from deescalate.errors import Code, ConfigError
 
@@ -105,28 +105,19 @@ def expand(pattern: str, macros: dict[str, str]) -> str:
     return pattern
 
 
-def _default_text(name: str) -> str:
-    return resources.files(__package__).joinpath(name).read_text("utf-8")
+def _bundled(model: type[M], name: str) -> M:
+    text = resources.files(__package__).joinpath(name).read_text("utf-8")
+    return validate(model, parse_yaml(text, file=name, code=Code.E040), file=name, code=Code.E040)
 
 
 @cache
 def default_rule_file() -> RuleFile:
-    return validate(
-        RuleFile,
-        parse_yaml(_default_text("default.yaml"), file="default.yaml", code=Code.E040),
-        file="default.yaml",
-        code=Code.E040,
-    )
+    return _bundled(RuleFile, "default.yaml")
 
 
 @cache
 def command_lexicon() -> CommandLexicon:
-    return validate(
-        CommandLexicon,
-        parse_yaml(_default_text("commands.yaml"), file="commands.yaml", code=Code.E040),
-        file="commands.yaml",
-        code=Code.E040,
-    )
+    return _bundled(CommandLexicon, "commands.yaml")
 
 
 def load_rule_file(path: Path) -> RuleFile:
