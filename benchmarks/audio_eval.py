@@ -6,7 +6,9 @@ from the audio. Reported: word error rate, speaker attribution (words whose
 speaker label maps, by majority, to the true speaker), speakers found, and
 recall of the analyzer's transcript findings when it works from the audio.
 
-    .venv/bin/python benchmarks/audio_eval.py [ENCOUNTER.json ...]
+    .venv/bin/python benchmarks/audio_eval.py [--decoding accurate,fast] [ENCOUNTER.json ...]
+
+Each decoding (see ``audio.transcribe.DECODINGS``) is measured on the same audio.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 from deescalate.analysis.analyzer import Analyzer
 from deescalate.audio.pipeline import media_to_encounter
 from deescalate.audio.synth import synthesize, write_wav
-from deescalate.audio.transcribe import Transcriber
+from deescalate.audio.transcribe import DECODINGS, Transcriber
 from deescalate.encounter.readers import read_encounter
 from deescalate.examples import example_paths
 from deescalate.settings import Settings
@@ -40,8 +42,18 @@ def edit_distance(a: list[str], b: list[str]) -> int:
 
 
 def main() -> None:
-    paths = [Path(p) for p in sys.argv[1:]] or example_paths()
-    analyzer, transcriber = Analyzer(), Transcriber()
+    args = sys.argv[1:]
+    decodings = list(DECODINGS)
+    if len(args) >= 2 and args[0] == "--decoding":
+        decodings, args = args[1].split(","), args[2:]
+    paths = [Path(p) for p in args] or example_paths()
+    analyzer = Analyzer()
+    for decoding in decodings:
+        print(f"== decoding {decoding!r}")
+        measure(paths, analyzer, Transcriber(decoding=decoding))
+
+
+def measure(paths: list[Path], analyzer: Analyzer, transcriber: Transcriber) -> None:
     totals: Counter[str] = Counter()
     print(f"{'encounter':32} {'WER':>5} {'spk acc':>7} {'found/true':>10} {'finding recall':>14}")
     for path in paths:

@@ -20,7 +20,7 @@ from pathlib import Path
 from deescalate.analysis.analyzer import Analyzer, analyze
 from deescalate.audio.decode import SAMPLE_RATE, load_audio
 from deescalate.audio.pipeline import media_to_encounter
-from deescalate.audio.transcribe import OPTIONS, Transcriber
+from deescalate.audio.transcribe import DECODINGS, Transcriber
 from deescalate.report import render
 from deescalate.settings import Settings
 
@@ -47,16 +47,21 @@ def best_of(n: int, fn) -> float:  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
+    for decoding in DECODINGS:
+        measure(decoding)
+
+
+def measure(decoding: str) -> None:
     settings = Settings()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(sys.argv[1]) if len(sys.argv) > 1 else synthesized(Path(tmp))
         duration = load_audio(path, settings).size / SAMPLE_RATE
-        transcriber = Transcriber()
+        transcriber = Transcriber(decoding=decoding)
         analyzer = Analyzer()
         model = transcriber.model
 
         def whisper_alone() -> None:
-            segments, _ = model.transcribe(str(path), vad_filter=True, **OPTIONS)
+            segments, _ = model.transcribe(str(path), vad_filter=True, **DECODINGS[decoding])
             list(segments)
 
         def pipeline() -> None:
@@ -66,7 +71,7 @@ def main() -> None:
         pipeline()  # warm up both
         alone = best_of(3, whisper_alone)
         full = best_of(3, pipeline)
-    print(f"file: {path.name}, {duration:.1f} s of audio")
+    print(f"== decoding {decoding!r}: file {path.name}, {duration:.1f} s of audio")
     print(f"faster-whisper alone: {alone:.2f} s (real-time factor {alone / duration:.3f})")
     print(f"analyze MEDIA end to end: {full:.2f} s (real-time factor {full / duration:.3f})")
     print(f"ratio {full / alone:.3f}: the pipeline adds {100 * (full / alone - 1):.1f} % beyond transcription")

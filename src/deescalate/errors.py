@@ -23,7 +23,7 @@ class Code(StrEnum):
     E012 = "speaker is not a participant"
     E013 = "timestamps go backwards"
     E014 = "end time is before start time"
-    E015 = "utterance overlaps the same speaker's previous utterance"
+    W015 = "utterance overlaps the same speaker's previous utterance"
     E016 = "duplicate id"
     E017 = "file has too many utterances"
     E020 = "line is not in the expected form"
@@ -31,6 +31,8 @@ class Code(StrEnum):
     E030 = "roles file is invalid"
     E040 = "rule file is invalid"
     E041 = "config file is invalid"
+    E042 = "model file is invalid"
+    E043 = "training corpus is unusable"
     E050 = "corpus has no annotated encounters"
     E060 = "setting is invalid"
     E070 = "not a readable media file"
@@ -54,29 +56,26 @@ class Code(StrEnum):
     E087 = "database cannot be opened or brought up to date"
 
 
-class DeescalateError(Exception):
-    """Base of every error deescalate raises on purpose."""
+class _Located:
+    """A message that names the file, the place in it and the problem, on one line."""
 
-    exit_code = 2
-
-    def __init__(
-        self,
-        code: Code,
-        detail: str = "",
-        *,
-        file: str | None = None,
-        where: str | None = None,
-    ) -> None:
+    def __init__(self, code: Code, detail: str = "", *, file: str | None = None, where: str | None = None) -> None:
         self.code = code
         self.detail = detail or code.value
         self.file = file
         self.where = where
-        super().__init__(self.one_line())
+        super().__init__(self.one_line())  # type: ignore[call-arg]  # Exception or Warning, after this mixin
 
     def one_line(self) -> str:
         place = ":".join(p for p in (self.file, self.where) if p)
         prefix = f"{place}: " if place else ""
         return f"{prefix}{self.detail} [{self.code.name}]"
+
+
+class DeescalateError(_Located, Exception):
+    """Base of every error deescalate raises on purpose."""
+
+    exit_code = 2
 
     def to_dict(self) -> dict[str, str | None]:
         return {
@@ -93,3 +92,7 @@ class InputError(DeescalateError):
 
 class ConfigError(DeescalateError):
     """A rule, roles or config file is malformed."""
+
+
+class InputWarning(_Located, UserWarning):
+    """Input that is read as it is, but that the user should know about."""

@@ -25,6 +25,10 @@ class Settings:
     whisper_model: str = "tiny.en"
     whisper_device: str = "cpu"
     whisper_compute_type: str = "int8"
+    # Learned layer: "" for the bundled model, a model file (deescalate model train), or "none" for rules alone.
+    model: str = ""
+    # Speech decoding: "accurate" (beam search) or "fast" (greedy, about twice as quick on a CPU).
+    whisper_decoding: str = "accurate"
     # Records store: sqlite:///path/to/file.db or postgresql+psycopg://user@host/db, see store.db.
     database_url: str = "sqlite:///deescalate.db"
 

@@ -15,6 +15,7 @@ from deescalate.analysis.text import prepare
 from deescalate.encounter.model import Encounter
 from deescalate.encounter.readers import read_encounter
 from deescalate.errors import Code, ConfigError
+from deescalate.report.explain import explain
 from tests.analysis.helpers import analyzer, encounter
 
 RULE_ID = re.compile(r"^[a-z_]+(?:\.[a-z0-9_]+)+\.v\d+$")
@@ -55,7 +56,8 @@ def check_contract(enc: Encounter, found: list[Finding]) -> None:
         assert f.quote.strip(), where
         assert RULE_ID.match(f.rule), where
         assert 0 < f.confidence <= 1, where
-        assert f.explanation.strip(), where
+        assert explain(f).strip(), where
+        assert f.evidence.get("kind"), where
         assert f.speaker == enc.participant(f.speaker).id
         assert f.role == enc.role_of(f.speaker).value
         if f.label == "conflicting_command":
@@ -160,7 +162,7 @@ def test_default_analyzer_sees_the_turns() -> None:
 
 
 def test_config_disables_a_rule_by_name(tmp_path: Path) -> None:
-    az = Analyzer(_config(tmp_path, "disable: [slow_down.time]\n"))
+    az = Analyzer(_config(tmp_path, "disable: [slow_down.time]\n"), model=None)
     got = _labels(az, *TURNS)
     assert ("u1", "slow_down") not in got
     assert ("u2", "insult") in got
@@ -198,7 +200,7 @@ rules:
     found = [f for f in az.findings(encounter(*TURNS)) if f.rule == "resource_request.peer_support.v2"]
     assert [(f.utterance_id, f.label, f.quote) for f in found] == [("u3", "resource_request", "peer support")]
     assert found[0].confidence == 0.6
-    assert found[0].explanation.startswith("Offers the peer support line")
+    assert explain(found[0]).startswith("Offers the peer support line")
     # the default rules still run alongside
     assert "slow_down.time.v1" in _rules(az, *TURNS)
 
@@ -214,7 +216,7 @@ rules:
     patterns: ["\\\\bno rush\\\\b"]
 """,
     )
-    az = Analyzer(path)
+    az = Analyzer(path, model=None)
     got = {(f.utterance_id, f.rule) for f in az.findings(encounter(("O1", "Take your time."), ("O1", "No rush.")))}
     assert ("u2", "slow_down.time.v3") in got
     assert not any(uid == "u1" and rule.startswith("slow_down") for uid, rule in got)

@@ -101,14 +101,6 @@ CASES = {
         Code.E014,
         "line 4",
     ),
-    "same-speaker overlap": Case(
-        "overlap.srt",
-        "1\n00:00:01,000 --> 00:00:06,000\nOfficer Diaz: Step back.\n\n"
-        "2\n00:00:03,000 --> 00:00:07,000\nOfficer Diaz: Step back now.\n",
-        InputError,
-        Code.E015,
-        "line 6",
-    ),
     "duplicate utterance id": Case(
         "dup.json", _doc([_u("u1", "O1", 0), _u("u1", "S1", 1)]), InputError, Code.E016, "utterances[1]"
     ),

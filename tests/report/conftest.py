@@ -90,7 +90,7 @@ def make_finding(enc: Encounter, uid: str, label: str, quote: str, conflicts_wit
         quote=quote,
         rule=f"{label}.test.v1",
         confidence=0.8,
-        explanation=f"Test explanation for {label} & <friends>",
+        evidence={"kind": "test", "says": f"Test explanation for {label} & <friends>"},
         conflicts_with=conflicts_with,
     )
 

@@ -9,6 +9,7 @@ from deescalate.analysis.result import Analysis
 from deescalate.checklist import load_checklist
 from deescalate.report import render
 from deescalate.report.common import bar_end, fmt_time, lane_order
+from deescalate.report.json_report import analysis_json
 from deescalate.report.markdown import render_markdown
 
 
@@ -93,7 +94,7 @@ def test_markdown_footer_says_findings_need_review(analysis: Analysis) -> None:
 
 
 def test_render_dispatches_on_format(analysis: Analysis) -> None:
-    assert json.loads(render(analysis, "json")) == json.loads(json.dumps(analysis.to_json_dict()))
+    assert json.loads(render(analysis, "json")) == json.loads(json.dumps(analysis_json(analysis)))
     assert render(analysis, "json").startswith('{\n  "encounter_id"')
     assert render(analysis, "markdown") == render_markdown(analysis)
     assert render(analysis, "html").startswith("<!DOCTYPE html>")

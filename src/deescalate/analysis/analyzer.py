@@ -1,88 +1,129 @@
-"""The main road: Encounter -> findings -> measures -> verdicts."""
+"""The main road: Encounter -> findings -> measures -> verdicts.
+
+Detectors register the same way (see ``detectors.base``): the YAML rules, the
+coded detectors and the learned layer each have a name an agency config can
+switch off, and a label's name switches off everything that finds it.
+"""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from deescalate.analysis.context import UtteranceContext, build_contexts, civilian_name_tokens
-from deescalate.analysis.detectors import CommandDetector, PatternDetector
-from deescalate.analysis.detectors.commands import IssuedCommand, mark_compliance
+from deescalate.analysis.detectors import CommandDetector, ConflictDetector, Conversation, Detector, PatternDetector
+from deescalate.analysis.detectors.base import states_distress
+from deescalate.analysis.detectors.commands import mark_compliance
 from deescalate.analysis.detectors.dialogue import EchoDetector, NameAddressDetector
 from deescalate.analysis.findings import Finding
+from deescalate.analysis.labels import LABELS
+from deescalate.analysis.learned import LearnedLayer, load_layer
 from deescalate.analysis.measures import compute_measures
 from deescalate.analysis.result import Analysis
 from deescalate.analysis.rules import command_lexicon, compile_rules, load_rule_file
 from deescalate.analysis.rules.prefilter import LiteralIndex
 from deescalate.analysis.verdicts import judge, key_moments
 from deescalate.encounter.model import CIVILIAN_ROLES, Encounter
+from deescalate.errors import Code, ConfigError
 
-# Distress that makes a later brush-off a dismissal even without a named inability.
-_DISTRESS = re.compile(
-    r"\b(?:i'm scared|i'm so scared|you're hurting|it hurts|hurts|killing me|burning|my (?:wrist|arm|shoulder|"
-    r"chest|head|knee|back)|can't|help me|i'm sick|please)\b"
-)
+# Pseudo-names an agency may disable: the whole learned layer, or it for one label.
+MODEL_NAMES = frozenset({"model", *(f"model.{label}" for label in LABELS)})
 
 
 class Analyzer:
-    """Compiled once, then applied to any number of encounters."""
+    """Compiled once, then applied to any number of encounters.
 
-    def __init__(self, config: Path | None = None) -> None:
+    ``model``: a learned-layer artifact path, "default" for the bundled one (or the
+    ``DEESCALATE_MODEL`` setting), or None for rules alone.
+    """
+
+    def __init__(self, config: Path | None = None, *, model: str | Path | LearnedLayer | None = "default") -> None:
         agency = load_rule_file(config) if config else None
-        rules = compile_rules(agency, agency_file=str(config) if config else "config")
+        agency_file = str(config) if config else "config"
+        lexicon = command_lexicon()
+        self.commands = CommandDetector(lexicon)
+        registered: list[Detector] = [
+            *(PatternDetector(r) for r in compile_rules(agency, agency_file=agency_file)),
+            NameAddressDetector(),
+            EchoDetector(),
+            self.commands,
+            ConflictDetector(lexicon),
+        ]
         disabled = set(agency.disable) if agency else set()
-        self.detectors = [PatternDetector(r) for r in rules]
-        self.literals = LiteralIndex({lit for r in rules for _, lits in r.patterns if lits for lit in lits})
-        self.commands_on = "command" not in disabled and "command.directive" not in disabled
-        self.conflicts_on = self.commands_on and "conflicting_command" not in disabled
-        self.commands = CommandDetector(command_lexicon())
-        self.names = (
-            None if "respect_marker" in disabled or "respect_marker.name" in disabled else NameAddressDetector()
+        unknown = disabled - {d.name for d in registered} - set(LABELS) - MODEL_NAMES
+        if unknown:
+            raise ConfigError(
+                Code.E041,
+                f"disable names no detector or label: {', '.join(sorted(unknown))}",
+                file=agency_file,
+                where="disable",
+            )
+        if self.commands.name in disabled or "command" in disabled:
+            disabled.add("conflicting_command")  # conflicts are found among commands
+        self.disabled = frozenset(disabled)
+        self.detectors = [d for d in registered if d.name not in disabled and not disabled.intersection(d.labels)]
+        self.commands_on = self.commands in self.detectors
+        self.literals = LiteralIndex(
+            {
+                lit
+                for d in self.detectors
+                if isinstance(d, PatternDetector)
+                for _, lits in d.rule.patterns
+                if lits
+                for lit in lits
+            }
         )
-        self.echo = None if "active_listening" in disabled or "active_listening.echo" in disabled else EchoDetector()
+        self.learned: LearnedLayer | None = None
+        if isinstance(model, LearnedLayer):
+            self.learned = model.without(disabled) if disabled else model
+        elif model is not None and "model" not in disabled:
+            self.learned = load_layer(model, disabled=disabled)
+
+    @property
+    def model_version(self) -> str | None:
+        return self.learned.model_version if self.learned else None
+
+    def registered_names(self) -> list[str]:
+        return [d.name for d in self.detectors] + (["model"] if self.learned else [])
 
     def findings(self, encounter: Encounter) -> list[Finding]:
         contexts = build_contexts(encounter)
-        names = civilian_name_tokens(encounter)
+        convo = Conversation(encounter, contexts, civilian_name_tokens(encounter))
         out: list[Finding] = []
-        issued: list[IssuedCommand] = []
-        distress_seen = False
-        by_id: dict[str, UtteranceContext] = {}
         for ctx in contexts:
-            by_id[ctx.utterance.id] = ctx
-            present = self.literals.present(ctx.prepared.text)
-            found = [f for d in self.detectors if (f := d.detect(ctx, present)) is not None]
-            if self.names and (f := self.names.detect(ctx, names)) is not None:
-                found.append(f)
-            if self.echo and (f := self.echo.detect(ctx, contexts[max(0, ctx.index - 4) : ctx.index])) is not None:
-                found.append(f)
-            labels = {f.label for f in found}
-            if "dismissal" in labels and not distress_seen:
+            convo.by_id[ctx.utterance.id] = ctx
+            convo.present = self.literals.present(ctx.prepared.text)
+            convo.found = []
+            issued_before = len(convo.issued)
+            for d in self.detectors:
+                convo.found.extend(d.detect(ctx, convo))
+            found = _dedupe(convo.found)
+            if not convo.distress_seen:
                 found = [f for f in found if f.label != "dismissal"]
+            if self.learned is not None:
+                found = self.learned.decide(ctx, convo, found)
+                if self.commands_on:
+                    self._sync_commands(ctx, convo, found, issued_before)
             if ctx.role in CIVILIAN_ROLES:
-                if "inability_cue" in labels or _DISTRESS.search(ctx.prepared.text):
-                    distress_seen = True
-                mark_compliance(self.commands, issued, ctx.prepared.text)
-            if self.commands_on:
-                cmd = self.commands.detect(ctx, names)
-                if cmd is not None:
-                    finding, directive = cmd
-                    found.append(finding)
-                    issued.append(
-                        IssuedCommand(
-                            ctx.utterance.id,
-                            ctx.utterance.speaker,
-                            ctx.utterance.start,
-                            directive,
-                            self.commands.demands_of(directive),
-                        )
-                    )
-            out.extend(_dedupe(found))
-        if self.conflicts_on:
-            out.extend(self.commands.find_conflicts(issued, by_id))
+                if any(f.label == "inability_cue" for f in found) or states_distress(ctx.prepared.text):
+                    convo.distress_seen = True
+                mark_compliance(self.commands, convo.issued, ctx.prepared.text)
+            out.extend(f for f in found if f.label not in self.disabled)
+        for d in self.detectors:
+            out.extend(d.finish(convo))
         order = {ctx.utterance.id: ctx.index for ctx in contexts}
         out.sort(key=lambda f: (order[f.utterance_id], f.label))
         return out
+
+    def _sync_commands(
+        self, ctx: UtteranceContext, convo: Conversation, found: list[Finding], issued_before: int
+    ) -> None:
+        """The commands the conflict detector weighs are the final ones, after the learned layer."""
+        is_command = any(f.label == "command" for f in found)
+        recorded = len(convo.issued) > issued_before
+        if recorded and not is_command:
+            del convo.issued[issued_before:]
+        elif is_command and not recorded:
+            self.commands.issue(convo, ctx, ctx.prepared.text)
 
 
 def _dedupe(found: list[Finding]) -> list[Finding]:
@@ -106,7 +147,8 @@ def default_analyzer() -> Analyzer:
 
 def analyze(encounter: Encounter, analyzer: Analyzer | None = None) -> Analysis:
     """Run the whole road on one encounter."""
-    found = (analyzer or default_analyzer()).findings(encounter)
+    used = analyzer or default_analyzer()
+    found = used.findings(encounter)
     measures = compute_measures(encounter, found)
     return Analysis(
         encounter=encounter,
@@ -114,4 +156,5 @@ def analyze(encounter: Encounter, analyzer: Analyzer | None = None) -> Analysis:
         measures=measures,
         verdicts=judge(encounter, found, measures),
         moments=key_moments(encounter, found, measures),
+        model_version=used.model_version,
     )

@@ -1,42 +1,67 @@
-"""The 17 labels of the label spec (v1) and the checklist item each belongs to."""
+"""The label registry: the 17 labels of the label spec (v1), each with its checklist item,
+polarity, speakers, display name, weight and colour, from one data file (``labels.yaml``).
+
+Everything that needs to know about a label (detectors, the learned layer, verdicts,
+reports, the training simulator) asks here.
+"""
 
 from __future__ import annotations
 
-LABEL_ITEMS: dict[str, str] = {
-    "info_gathering": "C1",
-    "civil_matter": "C2",
-    "resource_request": "C2",
-    "command": "C3",
-    "conflicting_command": "C3",
-    "threat_of_force": "C3",
-    "explanation": "C3",
-    "insult": "C4",
-    "respect_marker": "C4",
-    "inability_cue": "C5",
-    "capacity_check": "C5",
-    "dismissal": "C5",
-    "slow_down": "C6",
-    "distance": "C6",
-    "backup_request": "C6",
-    "empathy": "C7",
-    "active_listening": "C7",
-}
-LABELS = tuple(LABEL_ITEMS)
+from functools import cache
+from importlib import resources
+from typing import Literal
 
-# Labels that show a practice being followed, and labels that show a concern.
-GOOD_LABELS = frozenset(
-    {
-        "info_gathering",
-        "civil_matter",
-        "resource_request",
-        "explanation",
-        "respect_marker",
-        "capacity_check",
-        "slow_down",
-        "distance",
-        "backup_request",
-        "empathy",
-        "active_listening",
+from pydantic import BaseModel, ConfigDict, Field
+
+from deescalate.datafile import parse_yaml, validate
+from deescalate.encounter.model import Role
+from deescalate.errors import Code
+
+Polarity = Literal["good", "concern", "neutral"]
+
+
+class LabelInfo(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    name: str
+    item: str = Field(pattern=r"^C[1-7]$")
+    polarity: Polarity
+    display: str
+    summary: str
+    description: str
+    speakers: tuple[Role, ...] = Field(min_length=1)
+    addressed: Literal["any", "civilian"] = "any"
+    weight: int = Field(default=0, ge=0, le=10)
+    safety: bool = False
+    colour: str = Field(pattern=r"^#[0-9A-Fa-f]{6}$")
+
+
+class _LabelFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    labels: dict[str, dict[str, object]]
+
+
+@cache
+def registry() -> dict[str, LabelInfo]:
+    text = resources.files(__package__).joinpath("labels.yaml").read_text("utf-8")
+    data = validate(
+        _LabelFile, parse_yaml(text, file="labels.yaml", code=Code.E040), file="labels.yaml", code=Code.E040
+    )
+    return {
+        name: validate(LabelInfo, {"name": name, **fields}, file="labels.yaml", code=Code.E040)
+        for name, fields in data.labels.items()
     }
-)
-CONCERN_LABELS = frozenset({"conflicting_command", "threat_of_force", "insult", "dismissal"})
+
+
+def label_info(name: str) -> LabelInfo:
+    return registry()[name]
+
+
+LABELS: tuple[str, ...] = tuple(registry())
+LABEL_ITEMS: dict[str, str] = {name: info.item for name, info in registry().items()}
+GOOD_LABELS = frozenset(name for name, info in registry().items() if info.polarity == "good")
+CONCERN_LABELS = frozenset(name for name, info in registry().items() if info.polarity == "concern")
+SAFETY_LABELS = frozenset(name for name, info in registry().items() if info.safety)
+
+
+def labels_for_item(item: str, polarity: Polarity) -> tuple[str, ...]:
+    return tuple(name for name, info in registry().items() if info.item == item and info.polarity == polarity)

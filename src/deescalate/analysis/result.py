@@ -103,14 +103,4 @@ class Analysis:
     measures: Measures
     verdicts: tuple[Verdict, ...]
     moments: tuple[KeyMoment, ...] = field(default=())
-
-    def to_json_dict(self) -> dict[str, Any]:
-        """The machine contract of ``analyze --format json``."""
-        return {
-            "encounter_id": self.encounter.id,
-            "title": self.encounter.title,
-            "findings": [f.to_dict() for f in self.findings],
-            "measures": self.measures.to_dict(),
-            "checklist": [v.to_dict() for v in self.verdicts],
-            "key_moments": [asdict(m) for m in self.moments],
-        }
+    model_version: str | None = None  # the learned layer that decided the findings; None: rules alone

@@ -71,6 +71,14 @@ class Scoreboard:
                 score.fn += 1
                 self.errors.append(ErrorCase("FN", label, encounter.id, uid, texts[uid]))
 
+    def merge(self, other: Scoreboard) -> None:
+        """Pool another board's counts into this one (micro-averaged per label)."""
+        for label, score in other.scores.items():
+            mine = self.scores[label]
+            mine.tp, mine.fp, mine.fn = mine.tp + score.tp, mine.fp + score.fp, mine.fn + score.fn
+        self.errors.extend(other.errors)
+        self.encounters += other.encounters
+
     @property
     def macro_f1(self) -> float:
         with_support = [s for s in self.scores.values() if s.support]

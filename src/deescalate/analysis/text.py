@@ -27,6 +27,21 @@ _LINKING_VERB = re.compile(
 # Hesitation fillers, with a comma or stop and the space after them ("uh-huh" and "mm-hmm" are answers: kept).
 _FILLER = re.compile(r"(?<![\w'-])(?:u+h+|u+m+|e+r+m+|a+h+|h+m+|m{2,})(?![\w'-])[,.]?\s*")
 _WORD = re.compile(r"[a-z0-9']+")
+# How court filings, news releases and captions print a bleeped word.
+_BLEEP = re.compile(
+    r"[\[(*](?:expletive(?:s)?(?: deleted)?|bleep(?:ed)?|censored|profanity|obscenity|curse(?: word)?|cuss(?:ing)?)"
+    r"[\])*]"
+)
+# A word with letters hidden by asterisks, dashes or symbols: "f**k", "s--t", "mother******", "f-ing".
+_MASKED = re.compile(r"(?<![\w*#@$%-])[a-z]+(?:[*#@$%]+|-{1,4}|_+)[a-z]*(?![\w*#@$%-])")
+# Most common first: a mask that fits several words is read as the first.
+_PROFANITY = tuple(
+    (
+        "fuck fucking fuckin fucked fucker fuckers fucks motherfucker motherfuckers motherfucking motherfuckin "
+        "shit shitty shits bullshit bitch bitches bitchass ass asshole assholes damn goddamn goddamned dick dickhead "
+        "pussy cunt bastard bastards hell crap piss pissed nigga niggas"
+    ).split()
+)
 # Words too common to show what an utterance is about (for echoes and cross-camera matching).
 STOPWORDS = frozenset(
     (
@@ -71,16 +86,53 @@ def prepare(original: str) -> PreparedText:
     low = lowered.lower()
     # a few characters change length when lower-cased (e.g. "İ"); keep those as they are
     lowered = low if len(low) == len(lowered) else "".join(c.lower() if len(c.lower()) == 1 else c for c in lowered)
-    text = _BRACKETED.sub(lambda m: " " * len(m.group(0)), lowered)
+    edits: list[tuple[int, int, str]] = [(m.start(), m.end(), "expletive") for m in _BLEEP.finditer(lowered)]
+    bleeped = {a for a, _, _ in edits}
+    text = _BRACKETED.sub(lambda m: m.group(0) if m.start() in bleeped else " " * len(m.group(0)), lowered)
+    for m in _MASKED.finditer(text):
+        word = unmask(m.group(0))
+        if word is not None:
+            edits.append((m.start(), m.end(), word))
+    edits += [(m.start(), m.end(), "") for m in _FILLER.finditer(text)]
     index: tuple[int, ...] | None = None
-    if _FILLER.search(text):
-        keep = list(range(len(text)))
-        for m in reversed(list(_FILLER.finditer(text))):
-            del keep[m.start() : m.end()]
-        index = tuple(keep)
-        text = "".join(text[i] for i in keep)
+    if edits:
+        text, index = _apply(text, edits)
     punctuated = bool(re.search(r"[.?!,]", text))
     return PreparedText(original, text, tuple(split_clauses(text, punctuated)), punctuated, annotations, index)
+
+
+def _apply(text: str, edits: list[tuple[int, int, str]]) -> tuple[str, tuple[int, ...]]:
+    """``text`` with each (start, end, replacement) made, and the original offset of every new character."""
+    out: list[str] = []
+    index: list[int] = []
+    pos = 0
+    for start, end, replacement in sorted(edits):
+        if start < pos:  # overlapping edits: the first wins
+            continue
+        out.append(text[pos:start])
+        index.extend(range(pos, start))
+        out.append(replacement)
+        index.extend(min(start + k, end - 1) for k in range(len(replacement)))
+        pos = end
+    out.append(text[pos:])
+    index.extend(range(pos, len(text)))
+    return "".join(out), tuple(index)
+
+
+def unmask(token: str) -> str | None:
+    """The profanity a masked spelling stands for ("f**king" -> "fucking", "b***h" -> "bitch",
+    "f-ing" -> "fucking"), or None when no word of the list fits."""
+    head = re.match(r"[a-z]*", token)
+    tail = re.search(r"[a-z]*$", token)
+    prefix = head.group(0) if head else ""
+    suffix = tail.group(0) if tail else ""
+    if not prefix or len(prefix) + len(suffix) >= len(token):
+        return None
+    hidden = len(token) - len(prefix) - len(suffix)
+    fits = [w for w in _PROFANITY if w.startswith(prefix) and w.endswith(suffix) and len(w) > len(prefix) + len(suffix)]
+    same_length = [w for w in fits if len(w) - len(prefix) - len(suffix) == hidden]
+    chosen = same_length or fits
+    return chosen[0] if chosen else None
 
 
 def split_clauses(text: str, punctuated: bool) -> list[Clause]:

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from deescalate.analysis.findings import Finding
+from deescalate.analysis.labels import label_info, labels_for_item
 from deescalate.analysis.result import KeyMoment, Measures, Status, Verdict
 from deescalate.checklist import DELIVERY, ITEM_IDS, load_checklist
 from deescalate.encounter.model import Encounter, Role, Utterance
@@ -26,37 +27,12 @@ LONG_UTTERANCE_WORDS = 22.0  # "short and simple phrases"
 RAISED_VOICE_SHARE = 0.25  # share of an officer's utterances ending in "!"
 COMMAND_BARRAGE = 4  # commands in a row with no reply from the person
 
-GOOD = {
-    "C1": ("info_gathering",),
-    "C2": ("civil_matter", "resource_request"),
-    "C3": ("explanation",),
-    "C4": ("respect_marker",),
-    "C5": ("capacity_check",),
-    "C6": ("slow_down", "distance", "backup_request"),
-    "C7": ("empathy", "active_listening"),
-}
-BAD = {
-    "C3": ("conflicting_command", "threat_of_force"),
-    "C4": ("insult",),
-    "C5": ("dismissal",),
-}
-NAMES = {
-    "info_gathering": "information gathered or relayed",
-    "civil_matter": "civil matter named or a civil remedy offered",
-    "resource_request": "other resource asked for or offered",
-    "explanation": "explanation of the reason or next step",
-    "respect_marker": "courtesy (introduction, sir/ma'am, name, please, thanks, apology)",
-    "capacity_check": "check that the person can hear, understand or comply",
-    "slow_down": "time taken on purpose",
-    "distance": "distance or cover kept",
-    "backup_request": "more officers asked for or waited for",
-    "empathy": "empathy shown",
-    "active_listening": "active listening",
-    "conflicting_command": "conflicting command",
-    "threat_of_force": "threat of force",
-    "insult": "insulting or taunting language",
-    "dismissal": "stated inability or distress brushed off",
-}
+GOOD = {item: labels_for_item(item, "good") for item in ITEM_IDS}
+BAD = {item: labels_for_item(item, "concern") for item in ITEM_IDS}
+
+
+def _name(label: str) -> str:
+    return label_info(label).summary
 
 
 def clock(t: float) -> str:
@@ -68,7 +44,7 @@ def _count(label: str, found: list[Finding]) -> str:
     n = len(found)
     ids = ", ".join(f"{f.utterance_id} at {clock(f.start)}" for f in found[:3])
     more = f" and {n - 3} more" if n > 3 else ""
-    return f"{n} × {NAMES.get(label, label)} ({ids}{more})"
+    return f"{n} × {_name(label)} ({ids}{more})"
 
 
 def _status(good: int, bad: int) -> Status:
@@ -120,7 +96,7 @@ def judge(encounter: Encounter, findings: list[Finding], measures: Measures) -> 
 
 
 def _short(labels: Iterable[str], by_label: dict[str, list[Finding]]) -> str:
-    return ", ".join(f"{NAMES[lb]} ({len(by_label[lb])})" for lb in labels if by_label[lb])
+    return ", ".join(f"{_name(lb)} ({len(by_label[lb])})" for lb in labels if by_label[lb])
 
 
 def _measure_concerns(item: str, measures: Measures, by_label: dict[str, list[Finding]]) -> list[tuple[str, str]]:
@@ -222,10 +198,9 @@ def key_moments(
         moments.append(
             KeyMoment(cue.t, cue.utterance_id, f'{clock(cue.t)} — {what} says "{_q(cue.quote)}"; {after}', 5)
         )
-    weights = {"dismissal": 5, "threat_of_force": 4, "conflicting_command": 4, "insult": 3}
     for f in findings:
-        w = weights.get(f.label)
-        if w is None:
+        w = label_info(f.label).weight
+        if not w:
             continue
         said = _q(texts[f.utterance_id].text)
         if f.label == "conflicting_command" and f.conflicts_with:
@@ -235,7 +210,7 @@ def key_moments(
                 f'"{_q(earlier.text)}" {f.start - earlier.start:.0f} s earlier'
             )
         else:
-            text = f'{clock(f.start)} — {who(f.speaker)}: "{said}" ({NAMES[f.label]})'
+            text = f'{clock(f.start)} — {who(f.speaker)}: "{said}" ({_name(f.label)})'
         moments.append(KeyMoment(f.start, f.utterance_id, text, w))
     for e in encounter.events:
         if e.type == "force":

@@ -51,9 +51,7 @@ def media_to_encounter(
     roles: dict[str, Role] | None = None,
 ) -> MediaResult:
     audio = load_audio(path, settings)
-    transcriber = transcriber or Transcriber(
-        model=settings.whisper_model, device=settings.whisper_device, compute_type=settings.whisper_compute_type
-    )
+    transcriber = transcriber or Transcriber.from_settings(settings)
     segments = transcriber.transcribe(audio)
     words = [w for s in segments for w in s.words]
     if not words:

@@ -19,6 +19,7 @@ from deescalate.encounter.readers import read_encounter
 from deescalate.encounter.writers import to_json, write_atomic
 from deescalate.errors import Code, DeescalateError, InputError
 from deescalate.report import render
+from deescalate.report.json_report import analysis_json
 
 EXTENSIONS = {"json": "json", "markdown": "md", "html": "html"}
 
@@ -72,7 +73,7 @@ def analyze_command(
                 write_atomic(output, render(analysis, fmt))
                 err.print(f"wrote {output}", markup=False, highlight=False)
             elif fmt == "json" and several:
-                collected.append(analysis.to_json_dict())
+                collected.append(analysis_json(analysis))
             else:
                 sys.stdout.write(render(analysis, fmt))
             progress.advance(task)
@@ -83,19 +84,41 @@ def analyze_command(
         raise typer.Exit(2)
 
 
+ModelOption = Annotated[
+    str,
+    typer.Option(
+        "--model",
+        help="Learned layer: 'default' (bundled, or DEESCALATE_MODEL), a model file, or 'none' for rules alone.",
+    ),
+]
+
+
 def eval_command(
-    corpus: Annotated[Path, typer.Argument(help="Folder of annotated encounter/v1 JSON files.")],
+    corpus: Annotated[Path, typer.Argument(help="Folder of annotated encounter/v1 JSON files (searched recursively).")],
     errors: Annotated[bool, typer.Option("--errors", help="List every false positive and false negative.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
     config: ConfigOption = None,
+    model: ModelOption = "default",
+    cv: Annotated[
+        str | None,
+        typer.Option("--cv", help="'writer': leave-one-writer-out cross-validation (trains a model per writer)."),
+    ] = None,
+    variants: Annotated[
+        str, typer.Option("--variants", help="With --cv: comma-separated rules, model, combined.")
+    ] = "rules,model,combined",
+    workers: Annotated[int, typer.Option("--workers", help="With --cv: processes to train in.")] = 1,
 ) -> None:
     """Score the analyzer against annotated encounters (per-label P/R/F1, macro F1)."""
     if not corpus.is_dir():
         raise InputError(Code.E001, "corpus folder not found", file=str(corpus))
-    files = sorted(corpus.glob("*.json"))
-    analyzer = Analyzer(config)
+    if cv is not None:
+        if cv != "writer":
+            raise typer.BadParameter("--cv takes 'writer'")
+        _cross_validate(corpus, variants, workers, as_json, config)
+        return
+    analyzer = Analyzer(config, model=_model_arg(model))
     board = Scoreboard()
-    for path in files:
+    for path in sorted(corpus.rglob("*.json")):
         encounter = read_encounter(path)
         if not any(u.labels for u in encounter.utterances):
             continue
@@ -103,23 +126,7 @@ def eval_command(
     if board.encounters == 0:
         raise InputError(Code.E050, "no annotated encounters (utterances with 'labels') found", file=str(corpus))
     if as_json:
-        data = {
-            "encounters": board.encounters,
-            "macro_f1": round(board.macro_f1, 4),
-            "labels": {
-                s.label: {
-                    "precision": round(s.precision, 4),
-                    "recall": round(s.recall, 4),
-                    "f1": round(s.f1, 4),
-                    "support": s.support,
-                    "tp": s.tp,
-                    "fp": s.fp,
-                    "fn": s.fn,
-                }
-                for s in board.scores.values()
-            },
-        }
-        out.print_json(json.dumps(data))
+        out.print_json(json.dumps({**_board_json(board), "model": analyzer.model_version}))
         return
     table = Table(title=f"deescalate eval — {corpus} ({board.encounters} encounters)")
     for col in ("label", "item", "precision", "recall", "F1", "support"):
@@ -130,6 +137,7 @@ def eval_command(
         )
     out.print(table)
     out.print(f"macro F1 (labels with support): {board.macro_f1:.3f}")
+    out.print(f"learned model: {analyzer.model_version or 'none (rules alone)'}", markup=False, highlight=False)
     if errors:
         for e in board.errors:
             rule = f" [{e.rule}]" if e.rule else ""
@@ -138,6 +146,84 @@ def eval_command(
                 markup=False,
                 highlight=False,
             )
+
+
+def _model_arg(model: str) -> str | None:
+    return None if model == "none" else model
+
+
+def _board_json(board: Scoreboard) -> dict[str, object]:
+    return {
+        "encounters": board.encounters,
+        "macro_f1": round(board.macro_f1, 4),
+        "labels": {
+            s.label: {
+                "precision": round(s.precision, 4),
+                "recall": round(s.recall, 4),
+                "f1": round(s.f1, 4),
+                "support": s.support,
+                "tp": s.tp,
+                "fp": s.fp,
+                "fn": s.fn,
+            }
+            for s in board.scores.values()
+        },
+    }
+
+
+def _cross_validate(corpus: Path, variants: str, workers: int, as_json: bool, config: Path | None) -> None:
+    from deescalate.analysis.learned.evaluate import VARIANTS, leave_one_writer_out
+    from deescalate.analysis.learned.train import TrainOptions, load_corpus
+
+    chosen = [v.strip() for v in variants.split(",") if v.strip()]
+    if not chosen or set(chosen) - set(VARIANTS):
+        raise typer.BadParameter(f"--variants takes a comma-separated list of {', '.join(VARIANTS)}")
+    files = load_corpus([corpus])
+    writers = sorted({cf.writer for cf in files})
+    if len(writers) < 2:
+        raise InputError(Code.E050, "leave-one-writer-out needs encounters from at least two writers", file=str(corpus))
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("leave one writer out", total=len(writers))
+        result = leave_one_writer_out(
+            files,
+            TrainOptions(),
+            variants=chosen,
+            workers=workers,
+            rules_config=config,
+            progress=lambda _w: progress.advance(task),
+        )
+    if as_json:
+        data = {
+            "overall": {v: _board_json(b) for v, b in result.overall.items()},
+            "by_writer": {
+                w: {"style": result.styles[w], **{v: round(b.macro_f1, 4) for v, b in boards.items()}}
+                for w, boards in result.by_writer.items()
+            },
+        }
+        out.print_json(json.dumps(data))
+        return
+    table = Table(title=f"leave one writer out — {corpus} ({len(files)} encounters, {len(writers)} writers)")
+    table.add_column("label")
+    for v in chosen:
+        for col in ("P", "R", "F1"):
+            table.add_column(f"{v} {col}", justify="right")
+    table.add_column("support", justify="right")
+    for label in LABEL_ITEMS:
+        cells = []
+        for v in chosen:
+            s = result.overall[v].scores[label]
+            cells += [f"{s.precision:.2f}", f"{s.recall:.2f}", f"{s.f1:.2f}"]
+        table.add_row(label, *cells, str(result.overall[chosen[0]].scores[label].support))
+    table.add_row("macro F1", *[c for v in chosen for c in ("", "", f"{result.overall[v].macro_f1:.3f}")], "")
+    out.print(table)
+    by_style = Table(title="macro F1 on each held-out writer")
+    by_style.add_column("writer")
+    by_style.add_column("style")
+    for v in chosen:
+        by_style.add_column(v, justify="right")
+    for writer, boards in result.by_writer.items():
+        by_style.add_row(writer, result.styles[writer], *[f"{boards[v].macro_f1:.3f}" for v in chosen])
+    out.print(by_style)
 
 
 def demo_command(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -14,10 +15,11 @@ from deescalate.checklist import load_checklist
 from deescalate.cli.analysis import analyze_command, demo_command, eval_command
 from deescalate.cli.common import FormatOption, RolesOption, err, load_one, out, transcribe_media
 from deescalate.cli.merge import merge_command
+from deescalate.cli.model import app as model_app
 from deescalate.cli.records import brief_command, demo_data_command, import_calls_command
 from deescalate.cli.train import train_command
 from deescalate.encounter.writers import WRITERS, write_atomic
-from deescalate.errors import DeescalateError
+from deescalate.errors import DeescalateError, InputWarning
 
 app = typer.Typer(
     add_completion=False,
@@ -32,6 +34,7 @@ app.command("brief")(brief_command)
 app.command("demo-data")(demo_data_command)
 app.command("import-calls")(import_calls_command)
 app.command("train")(train_command)
+app.add_typer(model_app, name="model")
 
 
 @app.command()
@@ -89,9 +92,7 @@ def live(
     if source == "mic":
         raise InputError(Code.E076, "no microphone input on this machine: pipe audio in with '-' or give a recording")
     blocks = pipe_blocks() if source == "-" else file_blocks(Path(source), settings, real_time=not fast)
-    transcriber = Transcriber(
-        model=settings.whisper_model, device=settings.whisper_device, compute_type=settings.whisper_compute_type
-    )
+    transcriber = Transcriber.from_settings(settings)
     session = LiveSession(
         transcriber, Analyzer(), on_alert=lambda a: out.print(a.line(), style="bold red", markup=False)
     )
@@ -132,7 +133,14 @@ def convert(
         )
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # type: ignore[no-untyped-def]
+    text = message.one_line() if isinstance(message, InputWarning) else f"{category.__name__}: {message}"
+    err.print(f"warning: {text}", style="yellow", markup=False, highlight=False)
+
+
 def main() -> None:
+    warnings.showwarning = _show_warning
+    warnings.simplefilter("default", InputWarning)
     try:
         app()
     except DeescalateError as exc:

@@ -12,7 +12,9 @@ FORMATS = ("json", "markdown", "html")
 def render(analysis: Analysis, fmt: str) -> str:
     """The analysis in ``fmt``: "json", "markdown" or "html"."""
     if fmt == "json":
-        return json.dumps(analysis.to_json_dict(), indent=2)
+        from deescalate.report.json_report import analysis_json
+
+        return json.dumps(analysis_json(analysis), indent=2)
     if fmt == "markdown":
         from deescalate.report.markdown import render_markdown
 

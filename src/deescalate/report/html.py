@@ -27,6 +27,7 @@ from deescalate.report.common import (
     speaker_name,
     status_text,
 )
+from deescalate.report.explain import explain
 
 # Paul Tol's "muted" palette (colour-blind safe), without its reds so red stays for concerns.
 ITEM_COLOURS = {
@@ -93,7 +94,7 @@ def render_html(analysis: Analysis) -> str:
             _measures(analysis.measures, enc),
             _legend(),
             _transcript(analysis),
-            _footer(),
+            _footer(analysis),
             _SCRIPT,
             "</body>",
             "</html>",
@@ -490,7 +491,7 @@ def _highlight(text: str, spans: list[tuple[int, int, int]], findings: tuple[Fin
 
 def _chip(f: Finding, index: int) -> str:
     concern = " concern" if f.label in CONCERN_LABELS else ""
-    tip = f"{f.checklist_item} · rule {f.rule} · confidence {f.confidence:.2f}\n{f.explanation}"
+    tip = f"{f.checklist_item} · rule {f.rule} · confidence {f.confidence:.2f}\n{explain(f)}"
     chip = (
         f'<span class="chip chip-{_item_key(f.checklist_item)}{concern}" data-f="{index}" title="{e(tip)}">'
         f"{e(f.checklist_item)} {e(_label_text(f.label))}</span>"
@@ -514,10 +515,12 @@ def _utterance_row(analysis: Analysis, u: Utterance, spans: list[tuple[int, int,
     )
 
 
-def _footer() -> str:
+def _footer(analysis: Analysis) -> str:
+    model = analysis.model_version or "none (rules alone)"
     return (
         "<footer><p><b>Machine-generated findings.</b> The checklist statuses, findings, key moments and measures on "
-        f"this page were produced automatically by deescalate {e(__version__)} from the transcript alone. They are "
+        f"this page were produced automatically by deescalate {e(__version__)} (learned model: {e(model)}) from the "
+        "transcript alone. They are "
         "leads for review, not conclusions: a person must check each one against the recording and its context "
         "before relying on it.</p></footer>"
     )

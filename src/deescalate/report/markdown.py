@@ -67,7 +67,14 @@ def render_markdown(analysis: Analysis) -> str:
             )
         lines.append("")
 
-    lines += ["---", "", "_Findings are machine-generated and must be reviewed by a person against the recording._", ""]
+    model = analysis.model_version or "none (rules alone)"
+    lines += [
+        "---",
+        "",
+        "_Findings are machine-generated and must be reviewed by a person against the recording._",
+        f"_Learned model: {_text(model)}._",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -15,16 +15,14 @@ identical repeat never conflicts.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from deescalate.analysis.context import UtteranceContext
-from deescalate.analysis.detectors.patterns import make_finding, quote_of
+from deescalate.analysis.detectors.base import Conversation, Detector, IssuedCommand
+from deescalate.analysis.detectors.patterns import make_finding
 from deescalate.analysis.findings import Finding
 from deescalate.analysis.rules import CommandLexicon
 from deescalate.encounter.model import Role
 
-COMMAND_RULE = "command.directive.v1"
-CONFLICT_RULE = "conflicting_command.demands.v1"
 CONFLICT_WINDOW_S = 10.0
 
 # Words that, just before a verb, show it is not an imperative ("I'll put", "to get").
@@ -139,17 +137,12 @@ _COMPLEMENTS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class IssuedCommand:
-    utterance_id: str
-    speaker: str
-    t: float
-    text: str
-    demands: frozenset[str]
-    complied: bool = False  # the person answered with compliance before the next command
+class CommandDetector(Detector):
+    """Commands, each recorded with its demands in the conversation for the conflict detector."""
 
+    name = "command.directive"
+    labels = ("command",)
 
-class CommandDetector:
     def __init__(self, lexicon: CommandLexicon) -> None:
         self.lexicon = lexicon
         self.preamble = tuple(sorted(lexicon.preamble, key=len, reverse=True))
@@ -211,7 +204,19 @@ class CommandDetector:
                     return tokens[i].start()
         return None
 
-    def detect(self, ctx: UtteranceContext, names: frozenset[str]) -> tuple[Finding, str] | None:
+    def detect(self, ctx: UtteranceContext, convo: Conversation) -> list[Finding]:
+        found = self.match(ctx, convo.civilian_names)
+        if found is None:
+            return []
+        finding, directive = found
+        self.issue(convo, ctx, directive)
+        return [finding]
+
+    def issue(self, convo: Conversation, ctx: UtteranceContext, directive: str) -> None:
+        u = ctx.utterance
+        convo.issued.append(IssuedCommand(u.id, u.speaker, u.start, directive, self.demands_of(directive)))
+
+    def match(self, ctx: UtteranceContext, names: frozenset[str]) -> tuple[Finding, str] | None:
         """The utterance's command finding, with the directive text from its first command on."""
         if ctx.role is not Role.officer:
             return None
@@ -228,21 +233,34 @@ class CommandDetector:
             directive_parts.append(clause.text[start:])
         if found is None:
             return None
-        quote = quote_of(ctx, found[0], found[1])
         finding = make_finding(
             ctx,
             label="command",
             start=found[0],
             end=found[1],
-            rule=COMMAND_RULE,
+            rule=self.rule_id,
             confidence=0.8,
-            explanation=f'Directive the person is expected to obey: "{quote}"',
+            evidence={"kind": "directive", "demands": sorted(self.demands_of(" ".join(directive_parts)))},
         )
         return finding, " ".join(directive_parts)
 
-    # -- conflicts --------------------------------------------------------
+    # -- demands --------------------------------------------------------
     def demands_of(self, directive: str) -> frozenset[str]:
         return frozenset(name for name, rx in self.demands.items() if rx.search(directive))
+
+
+class ConflictDetector(Detector):
+    """A command that cannot be obeyed together with one still in force (labels.md), by demands."""
+
+    name = "conflicting_command.demands"
+    labels = ("conflicting_command",)
+
+    def __init__(self, lexicon: CommandLexicon) -> None:
+        self.conflict_pairs = {frozenset(pair) for pair in lexicon.conflicts}
+        self.one_off = frozenset(lexicon.one_off)
+
+    def finish(self, convo: Conversation) -> list[Finding]:
+        return self.find_conflicts(convo.issued, convo.by_id)
 
     def conflicting(self, a: frozenset[str], b: frozenset[str]) -> tuple[str, str] | None:
         for x in a:
@@ -271,19 +289,22 @@ class CommandDetector:
                 if clash is None:
                     continue
                 ctx = contexts[cmd.utterance_id]
-                who = "another officer" if prior.speaker != cmd.speaker else "the same officer"
                 findings.append(
                     make_finding(
                         ctx,
                         label="conflicting_command",
                         start=0,
                         end=len(ctx.prepared.text),
-                        rule=CONFLICT_RULE,
+                        rule=self.rule_id,
                         confidence=0.75,
-                        explanation=(
-                            f"Asks for {clash[0].replace('_', ' ')} while {who}'s command {prior.utterance_id} "
-                            f"({prior.t:.0f}s) still asks for {clash[1].replace('_', ' ')}"
-                        ),
+                        evidence={
+                            "kind": "conflict",
+                            "asks": clash[0],
+                            "against": clash[1],
+                            "earlier": prior.utterance_id,
+                            "earlier_t": prior.t,
+                            "same_officer": prior.speaker == cmd.speaker,
+                        },
                         conflicts_with=prior.utterance_id,
                     )
                 )

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 
 from deescalate.analysis.context import UtteranceContext
+from deescalate.analysis.detectors.base import Conversation, Detector
 from deescalate.analysis.detectors.patterns import make_finding, quote_of
 from deescalate.analysis.findings import Finding
 from deescalate.analysis.text import STOPWORDS
@@ -43,10 +44,15 @@ def _content(words: Sequence[str]) -> list[str]:
     return [w for w in words if w not in STOPWORDS and len(w) > 1]
 
 
-class NameAddressDetector:
-    rule = "respect_marker.name.v1"
+class NameAddressDetector(Detector):
+    name = "respect_marker.name"
+    labels = ("respect_marker",)
 
-    def detect(self, ctx: UtteranceContext, civilian_names: frozenset[str]) -> Finding | None:
+    def detect(self, ctx: UtteranceContext, convo: Conversation) -> list[Finding]:
+        found = self.match(ctx, convo.civilian_names)
+        return [] if found is None else [found]
+
+    def match(self, ctx: UtteranceContext, civilian_names: frozenset[str]) -> Finding | None:
         if ctx.role is not Role.officer or not civilian_names:
             return None
         for clause, to_civilian in zip(ctx.prepared.clauses, ctx.to_civilian, strict=True):
@@ -55,23 +61,28 @@ class NameAddressDetector:
             for m in _WORD.finditer(clause.text):
                 if m.group(0) in civilian_names:
                     start, end = clause.start + m.start(), clause.start + m.end()
-                    name = quote_of(ctx, start, end)
+                    said = quote_of(ctx, start, end)
                     return make_finding(
                         ctx,
                         label="respect_marker",
                         start=start,
                         end=end,
-                        rule=self.rule,
+                        rule=self.rule_id,
                         confidence=0.7,
-                        explanation=f'Addresses the person by name: "{name}"',
+                        evidence={"kind": "name", "name": said},
                     )
         return None
 
 
-class EchoDetector:
-    rule = "active_listening.echo.v1"
+class EchoDetector(Detector):
+    name = "active_listening.echo"
+    labels = ("active_listening",)
 
-    def detect(self, ctx: UtteranceContext, history: Sequence[UtteranceContext]) -> Finding | None:
+    def detect(self, ctx: UtteranceContext, convo: Conversation) -> list[Finding]:
+        found = self.match(ctx, convo.contexts[max(0, ctx.index - 4) : ctx.index])
+        return [] if found is None else [found]
+
+    def match(self, ctx: UtteranceContext, history: Sequence[UtteranceContext]) -> Finding | None:
         if ctx.role is not Role.officer:
             return None
         said: set[str] = set()
@@ -110,8 +121,8 @@ class EchoDetector:
                     label="active_listening",
                     start=clause.start,
                     end=clause.end,
-                    rule=self.rule,
+                    rule=self.rule_id,
                     confidence=0.65,
-                    explanation=f"Reflects back the person's own words ({', '.join(shared[:4])})",
+                    evidence={"kind": "echo", "shared": list(shared[:6])},
                 )
         return None

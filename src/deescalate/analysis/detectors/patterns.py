@@ -5,29 +5,10 @@ from __future__ import annotations
 import re
 
 from deescalate.analysis.context import UtteranceContext
+from deescalate.analysis.detectors.base import Conversation, Detector
 from deescalate.analysis.findings import Finding
 from deescalate.analysis.labels import LABEL_ITEMS
 from deescalate.analysis.rules import CompiledRule
-
-EXPLANATIONS = {
-    "info_gathering": "Asks for or relays facts that assess the situation",
-    "civil_matter": "Names the matter as civil or points to a non-police remedy",
-    "resource_request": "Asks for or offers another resource",
-    "command": "Gives a directive the person is expected to obey",
-    "conflicting_command": "Gives a command that cannot be obeyed together with one still in force",
-    "threat_of_force": "Warns that force will be used against the person",
-    "explanation": "Explains the reason for the contact or what happens next",
-    "insult": "Uses insulting, mocking or demeaning language at the person",
-    "respect_marker": "Uses a courtesy: introduction, sir/ma'am, name, please, thanks or apology",
-    "inability_cue": "Says the person may be unable to hear, understand, move or comply",
-    "capacity_check": "Checks whether the person can hear, understand or comply, or helps with the cause",
-    "dismissal": "Brushes off a stated inability or distress",
-    "slow_down": "Takes time explicitly",
-    "distance": "Creates or keeps distance or cover",
-    "backup_request": "Asks for or waits for more officers",
-    "empathy": "Acknowledges the person's feelings or wish to help",
-    "active_listening": "Asks an open question or reflects back what the person said",
-}
 
 
 def quote_of(ctx: UtteranceContext, start: int, end: int) -> str:
@@ -44,7 +25,7 @@ def make_finding(
     end: int,
     rule: str,
     confidence: float,
-    explanation: str,
+    evidence: dict[str, object],
     conflicts_with: str | None = None,
 ) -> Finding:
     """A finding on ``ctx``'s utterance; ``start``/``end`` are offsets in the prepared text."""
@@ -62,17 +43,22 @@ def make_finding(
         quote=u.text[start:end],
         rule=rule,
         confidence=confidence,
-        explanation=explanation,
+        evidence=evidence,
         conflicts_with=conflicts_with,
     )
 
 
-class PatternDetector:
+class PatternDetector(Detector):
     """Finds a rule's patterns clause by clause; ``unless`` vetoes a clause."""
+
+    kind = "rule"
 
     def __init__(self, rule: CompiledRule) -> None:
         self.rule = rule
+        self.name = rule.spec.name
+        self.version = rule.spec.version
         self.label = rule.spec.label
+        self.labels = (rule.spec.label,)
         self.roles = frozenset(rule.spec.speakers)
         self.civilian_only = rule.spec.addressed == "civilian"
         # A pattern anchored with ^ or $ matches a clause, not the whole utterance: the whole-text
@@ -81,7 +67,11 @@ class PatternDetector:
             rule.spec.scope == "utterance" or not re.search(r"(?<!\\)[$^]", src) for src in rule.sources
         )
 
-    def detect(self, ctx: UtteranceContext, present: frozenset[str]) -> Finding | None:
+    def detect(self, ctx: UtteranceContext, convo: Conversation) -> list[Finding]:
+        found = self.match(ctx, convo.present)
+        return [] if found is None else [found]
+
+    def match(self, ctx: UtteranceContext, present: frozenset[str]) -> Finding | None:
         """``present``: the rule literals that occur in the utterance (see LiteralIndex)."""
         if ctx.role not in self.roles:
             return None
@@ -117,7 +107,6 @@ class PatternDetector:
         return None
 
     def _finding(self, ctx: UtteranceContext, m: re.Match[str], offset: int, number: int) -> Finding:
-        base = self.rule.spec.explanation or EXPLANATIONS[self.label]
         start, end = offset + m.start(), offset + m.end()
         return make_finding(
             ctx,
@@ -126,5 +115,10 @@ class PatternDetector:
             end=end,
             rule=self.rule.rule_id,
             confidence=self.rule.spec.confidence,
-            explanation=f'{base}: "{quote_of(ctx, start, end)}" (pattern {number + 1} of {self.rule.spec.name})',
+            evidence={
+                "kind": "pattern",
+                "detector": self.rule.spec.name,
+                "pattern": number + 1,
+                "says": self.rule.spec.explanation,
+            },
         )

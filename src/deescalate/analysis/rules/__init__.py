@@ -129,26 +129,12 @@ def load_rule_file(path: Path) -> RuleFile:
 
 
 def compile_rules(agency: RuleFile | None = None, *, agency_file: str = "config") -> list[CompiledRule]:
-    """Default rules, overlaid by an agency file; disabled names and labels dropped."""
+    """Default rules, overlaid by an agency file (same name replaces). Disabling is the registry's job."""
     base = default_rule_file()
     macros = dict(base.macros)
     by_name = {r.name: (r, "default.yaml") for r in base.rules}
-    disabled: set[str] = set()
     if agency is not None:
         macros.update(agency.macros)
         for rule in agency.rules:
             by_name[rule.name] = (rule, agency_file)
-        disabled = set(agency.disable)
-    unknown = disabled - set(by_name) - set(LABELS) - {"conflicting_command"}
-    if unknown:
-        raise ConfigError(
-            Code.E041,
-            f"disable names no rule or label: {', '.join(sorted(unknown))}",
-            file=agency_file,
-            where="disable",
-        )
-    return [
-        CompiledRule(spec, macros, file)
-        for spec, file in by_name.values()
-        if spec.name not in disabled and spec.label not in disabled
-    ]
+    return [CompiledRule(spec, macros, file) for spec, file in by_name.values()]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from deescalate.encounter.model import Encounter, Participant, Role, Utterance
 from deescalate.encounter.roles import resolve_role
-from deescalate.errors import Code, InputError
+from deescalate.errors import Code, InputError, InputWarning
 from deescalate.settings import Settings
 
 # A speaker's new utterance may start this much before its previous one ends
@@ -167,6 +168,7 @@ def check_encounter(encounter: Encounter, *, file: str, settings: Settings, plac
     seen: set[str] = set()
     last_start = 0.0
     last_by_speaker: dict[str, Utterance] = {}
+    overlaps: list[str] = []
     for i, u in enumerate(encounter.utterances):
         if u.id in seen:
             raise InputError(Code.E016, f"utterance id {u.id!r} is used twice", file=file, where=where(i))
@@ -193,10 +195,12 @@ def check_encounter(encounter: Encounter, *, file: str, settings: Settings, plac
             and previous.end is not None
             and u.start < previous.end - SAME_SPEAKER_OVERLAP_TOLERANCE_S
         ):
-            raise InputError(
-                Code.E015,
-                f"starts at {u.start:g}s while the same speaker's utterance {previous.id} runs to {previous.end:g}s",
-                file=file,
-                where=where(i),
+            overlaps.append(
+                f"{where(i)} starts at {u.start:g}s while the same speaker's utterance {previous.id} "
+                f"runs to {previous.end:g}s"
             )
         last_by_speaker[u.speaker] = u
+    if overlaps:
+        # real captions and diarized speech-to-text do this; the words are kept, the user told once
+        more = f" (and {len(overlaps) - 1} more)" if len(overlaps) > 1 else ""
+        warnings.warn(InputWarning(Code.W015, f"{overlaps[0]}{more}; kept as they are", file=file), stacklevel=2)

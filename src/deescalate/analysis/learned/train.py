@@ -1,0 +1,351 @@
+"""Training the learned layer: reproducible (same corpus and seed, same bytes), checked by
+cross-validation grouped by writer, so its figures say how it does on a writer it never saw.
+
+For each label (all but ``conflicting_command``, which stays logic):
+
+1. a logistic regression over the features of ``features.py``, fitted on the utterances whose
+   speaker may carry the label (labels.md), with scikit-learn's liblinear solver;
+2. out-of-fold scores from ``GroupKFold`` over writers give a Platt calibration (the
+   confidence a finding reports) and the threshold: the one with the best F1 out of fold,
+   or the best F2 for safety labels (a missed threat or cannot-comply cue costs more than
+   a false alarm);
+3. a final fit on everything.
+
+scikit-learn is needed only here; analysis reads the artifact with NumPy alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from deescalate import __version__
+from deescalate.analysis.detectors.base import Conversation, states_distress
+from deescalate.analysis.findings import Finding
+from deescalate.analysis.labels import LABELS, SAFETY_LABELS, registry
+from deescalate.analysis.learned.artifact import FORMAT, ModelArtifact
+from deescalate.analysis.learned.features import TurnMemory, utterance_features
+from deescalate.encounter.model import Encounter, Role
+from deescalate.errors import Code, ConfigError
+
+MODEL_LABELS = tuple(label for label in LABELS if label != "conflicting_command")
+RULE_FEATURES = ("h:", "hl:", "ph:")
+MIN_DF = 2
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    path: Path
+    encounter: Encounter
+    writer: str
+    style: str
+
+
+@dataclass(frozen=True)
+class Sample:
+    file: str
+    encounter_id: str
+    utterance_id: str
+    writer: str
+    style: str
+    role: Role
+    text: str
+    features: dict[str, float]
+    gold: frozenset[str]
+
+
+@dataclass
+class TrainOptions:
+    seed: int = 1
+    c: float = 1.0
+    folds: int = 4
+    version: int = 1
+    name: str = "deescalate-model"
+    use_rules: bool = True  # False: "model alone", without the rules' hits as features
+
+
+@dataclass
+class LabelFit:
+    label: str
+    positives: int
+    threshold: float
+    oof_precision: float
+    oof_recall: float
+    oof_f1: float
+
+
+@dataclass
+class TrainResult:
+    artifact: ModelArtifact
+    fits: list[LabelFit] = field(default_factory=list)
+
+
+class FeatureRecorder:
+    """Stands in the analyzer's learned-layer slot to record, for every utterance, the features the
+    layer would see (rule findings before any model), leaving the findings as they are."""
+
+    model_version = None
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, Role, dict[str, float]]] = []
+
+    def decide(self, ctx: Any, convo: Conversation, found: list[Finding]) -> list[Finding]:
+        memory = convo.state.setdefault("model", TurnMemory())
+        hits = [(f.detector, f.label) for f in found]
+        feats = utterance_features(ctx, hits, memory, distress=states_distress(ctx.prepared.text))
+        self.rows.append((ctx.utterance.id, ctx.role, feats))
+        return found
+
+
+def writer_of(path: Path, encounter: Encounter) -> tuple[str, str]:
+    extra = encounter.model_extra or {}
+    writer = str(extra.get("writer") or path.parent.name)
+    return writer, str(extra.get("style") or "unknown")
+
+
+def load_corpus(folders: Sequence[Path]) -> list[CorpusFile]:
+    from deescalate.encounter.readers import read_encounter
+
+    files: list[CorpusFile] = []
+    for folder in folders:
+        if not folder.exists():
+            raise ConfigError(Code.E043, "corpus folder not found", file=str(folder))
+        paths = sorted(folder.rglob("*.json")) if folder.is_dir() else [folder]
+        for path in paths:
+            encounter = read_encounter(path)
+            if not any(u.labels is not None for u in encounter.utterances):
+                continue
+            writer, style = writer_of(path, encounter)
+            files.append(CorpusFile(path, encounter, writer, style))
+    if not files:
+        raise ConfigError(Code.E043, "no annotated encounters (utterances with 'labels')", file=str(folders[0]))
+    return files
+
+
+def collect(files: Iterable[CorpusFile], *, rules_config: Path | None = None) -> list[Sample]:
+    from deescalate.analysis.analyzer import Analyzer
+
+    analyzer = Analyzer(rules_config, model=None)
+    samples: list[Sample] = []
+    for cf in files:
+        recorder = FeatureRecorder()
+        analyzer.learned = recorder  # type: ignore[assignment]
+        analyzer.findings(cf.encounter)
+        by_id = {u.id: u for u in cf.encounter.utterances}
+        for uid, role, feats in recorder.rows:
+            u = by_id[uid]
+            samples.append(
+                Sample(
+                    str(cf.path),
+                    cf.encounter.id,
+                    uid,
+                    cf.writer,
+                    cf.style,
+                    role,
+                    u.text,
+                    feats,
+                    frozenset(u.labels or ()) & set(MODEL_LABELS),
+                )
+            )
+    analyzer.learned = None
+    return samples
+
+
+def _vocabulary(samples: Sequence[Sample], use_rules: bool) -> list[str]:
+    df: Counter[str] = Counter()
+    for s in samples:
+        df.update(s.features.keys())
+    return sorted(f for f, n in df.items() if n >= MIN_DF and (use_rules or not f.startswith(RULE_FEATURES)))
+
+
+def _matrix(samples: Sequence[Sample], index: dict[str, int]) -> Any:
+    from scipy.sparse import csr_matrix
+
+    indptr: list[int] = [0]
+    indices: list[int] = []
+    values: list[float] = []
+    for s in samples:
+        row = sorted((index[f], v) for f, v in s.features.items() if f in index)
+        indices.extend(i for i, _ in row)
+        values.extend(v for _, v in row)
+        indptr.append(len(indices))
+    return csr_matrix(
+        (np.array(values, dtype=np.float64), np.array(indices, dtype=np.int32), np.array(indptr, dtype=np.int64)),
+        shape=(len(samples), len(index)),
+    )
+
+
+def _fit(x: Any, y: np.ndarray, options: TrainOptions) -> tuple[np.ndarray, float]:
+    from sklearn.linear_model import LogisticRegression
+
+    if y.min() == y.max():  # one class only: a constant model
+        return np.zeros(x.shape[1]), (10.0 if y[0] else -10.0)
+    model = LogisticRegression(C=options.c, solver="liblinear", random_state=options.seed, max_iter=1000)
+    model.fit(x, y)
+    return model.coef_[0].astype(np.float64), float(model.intercept_[0])
+
+
+def _platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    from sklearn.linear_model import LogisticRegression
+
+    if y.min() == y.max():
+        return 1.0, 0.0
+    model = LogisticRegression(C=1e4, solver="lbfgs", max_iter=1000)
+    model.fit(scores.reshape(-1, 1), y)
+    return float(model.coef_[0][0]), float(model.intercept_[0])
+
+
+def _threshold(p: np.ndarray, y: np.ndarray, beta: float) -> tuple[float, float, float, float]:
+    """(threshold, precision, recall, F1) with the best F-beta out of fold."""
+    best = (0.5, 0.0, 0.0, 0.0)
+    best_score = -1.0
+    positives = int(y.sum())
+    if not positives:
+        return best
+    for t in np.unique(np.round(p, 4)):
+        pred = p >= t
+        tp = int((pred & (y == 1)).sum())
+        fp = int((pred & (y == 0)).sum())
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / positives
+        if precision + recall == 0:
+            continue
+        fb = (1 + beta**2) * precision * recall / (beta**2 * precision + recall)
+        if fb > best_score + 1e-12:
+            best_score = fb
+            best = (float(t), precision, recall, 2 * precision * recall / (precision + recall))
+    return best
+
+
+def _folds(groups: np.ndarray, n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    from sklearn.model_selection import GroupKFold
+
+    distinct = len(set(groups.tolist()))
+    if distinct < 2:
+        return []
+    splitter = GroupKFold(n_splits=min(n, distinct))
+    return list(splitter.split(np.zeros(len(groups)), groups=groups))
+
+
+def train(
+    samples: Sequence[Sample], options: TrainOptions, *, progress: Callable[[str], None] | None = None
+) -> TrainResult:
+    if not samples:
+        raise ConfigError(Code.E043, "no utterances to train on")
+    vocab = _vocabulary(samples, options.use_rules)
+    index = {f: i for i, f in enumerate(vocab)}
+    x_all = _matrix(samples, index)
+    info = registry()
+    weights = np.zeros((len(vocab), len(MODEL_LABELS)), dtype=np.float32)
+    bias = np.zeros(len(MODEL_LABELS), dtype=np.float32)
+    calibration = np.zeros((len(MODEL_LABELS), 2), dtype=np.float32)
+    thresholds = np.zeros(len(MODEL_LABELS), dtype=np.float32)
+    # writers when there are several, else encounters: a fold never splits one writer's (or file's) text
+    writers = {s.writer for s in samples}
+    groups_all = np.array([s.writer if len(writers) > 1 else s.encounter_id for s in samples])
+    fits: list[LabelFit] = []
+    for j, label in enumerate(MODEL_LABELS):
+        if progress:
+            progress(label)
+        rows = np.array([i for i, s in enumerate(samples) if s.role in info[label].speakers], dtype=np.int64)
+        if not len(rows):
+            continue
+        x = x_all[rows]
+        y = np.array([label in samples[i].gold for i in rows], dtype=np.int64)
+        oof = np.zeros(len(rows))
+        for train_idx, test_idx in _folds(groups_all[rows], options.folds):
+            coef, intercept = _fit(x[train_idx], y[train_idx], options)
+            oof[test_idx] = x[test_idx] @ coef + intercept
+        a, b = _platt(oof, y)
+        p = 1.0 / (1.0 + np.exp(-(a * oof + b)))
+        threshold, precision, recall, f1 = _threshold(p, y, beta=2.0 if label in SAFETY_LABELS else 1.0)
+        coef, intercept = _fit(x, y, options)
+        weights[:, j] = coef
+        bias[j] = intercept
+        calibration[j] = (a, b)
+        thresholds[j] = threshold
+        fits.append(LabelFit(label, int(y.sum()), threshold, precision, recall, f1))
+    examples, example_labels, indptr, ids, norms = _example_index(samples, index)
+    meta = {
+        "format": FORMAT,
+        "name": options.name,
+        "version": options.version,
+        "deescalate": __version__,
+        "labels": list(MODEL_LABELS),
+        "options": {"seed": options.seed, "C": options.c, "folds": options.folds, "use_rules": options.use_rules},
+        "features": {"vocabulary": len(vocab), "min_df": MIN_DF},
+        "data": _data_summary(samples),
+        "per_label": {
+            f.label: {
+                "positives": f.positives,
+                "threshold": round(f.threshold, 4),
+                "oof_precision": round(f.oof_precision, 4),
+                "oof_recall": round(f.oof_recall, 4),
+                "oof_f1": round(f.oof_f1, 4),
+            }
+            for f in fits
+        },
+    }
+    artifact = ModelArtifact(
+        meta=meta,
+        vocab=vocab,
+        weights=weights,
+        bias=bias,
+        calibration=calibration,
+        thresholds=thresholds,
+        examples=examples,
+        example_labels=example_labels,
+        example_indptr=indptr,
+        example_ids=ids,
+        example_norms=norms,
+    )
+    return TrainResult(artifact, fits)
+
+
+def _example_index(
+    samples: Sequence[Sample], index: dict[str, int]
+) -> tuple[list[list[str]], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Positive training utterances and, for each word feature, which of them have it."""
+    positives = [s for s in samples if s.gold]
+    examples = [[f"{s.encounter_id}:{s.utterance_id}", s.text] for s in positives]
+    labels = np.zeros((len(positives), len(MODEL_LABELS)), dtype=np.uint8)
+    column = {label: j for j, label in enumerate(MODEL_LABELS)}
+    postings: list[list[int]] = [[] for _ in index]
+    norms = np.zeros(len(positives), dtype=np.float32)
+    for e, s in enumerate(positives):
+        for label in s.gold:
+            labels[e, column[label]] = 1
+        words = [index[f] for f in s.features if f.startswith(("w:", "b:")) and f in index]
+        for i in words:
+            postings[i].append(e)
+        norms[e] = max(1.0, float(np.sqrt(len(words))))
+    indptr = np.zeros(len(index) + 1, dtype=np.int32)
+    indptr[1:] = np.cumsum([len(p) for p in postings])
+    ids = np.array([e for p in postings for e in p], dtype=np.int32)
+    return examples, labels, indptr, ids, norms
+
+
+def _data_summary(samples: Sequence[Sample]) -> dict[str, Any]:
+    counts: Counter[str] = Counter()
+    for s in samples:
+        counts.update(s.gold)
+    files = sorted({s.file for s in samples})
+    digest = hashlib.sha256()
+    for s in samples:
+        digest.update(json.dumps([s.encounter_id, s.utterance_id, s.text, sorted(s.gold)]).encode())
+    return {
+        "encounters": len({(s.writer, s.encounter_id) for s in samples}),
+        "utterances": len(samples),
+        "writers": sorted({s.writer for s in samples}),
+        "styles": sorted({s.style for s in samples}),
+        "files": len(files),
+        "label_counts": {label: counts[label] for label in MODEL_LABELS},
+        "sha256": digest.hexdigest(),
+    }
