@@ -4,13 +4,18 @@ Builds a long encounter by repeating the shared development corpus (or, where
 ../shared is absent, the bundled examples) end to end, then times the whole
 analyzer (findings, measures, verdicts, key moments) over it.
 
-    .venv/bin/python benchmarks/bench_analyzer.py [--utterances 20000] [--repeat 3]
+    .venv/bin/python benchmarks/bench_analyzer.py [--utterances 20000] [--repeat 3] [--model none|PATH]
+
+Also times loading the learned layer from its file (cold, in a fresh process). Pin one core with
+``taskset -c 0`` for the one-core figure.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -55,9 +60,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--utterances", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--model", default="default", help="default (bundled), a model file, or none")
     args = parser.parse_args()
     encounter, source = long_encounter(args.utterances)
-    analyzer = Analyzer()
+    analyzer = Analyzer(model=None if args.model == "none" else args.model)
     n = len(encounter.utterances)
     analyze(encounter.model_copy(update={"utterances": encounter.utterances[:200]}), analyzer)  # warm caches
     timings = []
@@ -70,6 +76,19 @@ def main() -> None:
     print(f"source: {source}; {n} utterances, {len(result.findings)} findings")
     print(f"whole analyzer, one core: best {n / best:,.0f} utt/s, median {n / median:,.0f} utt/s")
     print(f"a one-hour encounter (~{hour} utterances) takes about {hour / (n / median) * 1000:.0f} ms")
+    print(f"learned model: {analyzer.model_version or 'none (rules alone)'}")
+    if analyzer.learned is not None:
+        print(f"model load from file, fresh process: {cold_load_seconds(args.model):.2f} s")
+
+
+def cold_load_seconds(model: str) -> float:
+    """Seconds to read and index the model file in a new interpreter (imports excluded)."""
+    code = (
+        "import time; from deescalate.analysis.learned import load_layer; "
+        f"t = time.perf_counter(); load_layer({model!r}); print(time.perf_counter() - t)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip())
 
 
 if __name__ == "__main__":

@@ -71,6 +71,7 @@ def test_measures_unchecked_inability_cue(check_at: float | None, unchecked: boo
     lines = [
         ("O1", 30.0, 32.0, "Turn around."),
         ("C1", 40.0, 42.0, "I can't breathe, you're on my back."),
+        ("O1", 44.0, 45.0, "Turn around now."),
     ]
     if check_at is not None:
         lines.append(("O1", check_at, check_at + 2, "Are you hurt? Can you breathe okay?"))
@@ -80,6 +81,11 @@ def test_measures_unchecked_inability_cue(check_at: float | None, unchecked: boo
         cue = m.unchecked_inability_cues[0]
         assert cue.utterance_id == "u2"
         assert cue.checked_after == (None if check_at is None else check_at - 40.0)
+
+
+def test_measures_cue_the_recording_ends_on_is_not_judged() -> None:
+    lines = [("O1", 30.0, 32.0, "Turn around."), ("C1", 40.0, 42.0, "I can't breathe, you're on my back.")]
+    assert analyze(encounter(lines)).measures.unchecked_inability_cues == ()
 
 
 def test_verdicts_statuses_follow_the_evidence() -> None:

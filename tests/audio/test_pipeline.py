@@ -236,3 +236,38 @@ def test_cli_live_prints_alerts_as_they_are_heard(synth_wav) -> None:  # type: i
 
 def test_cli_live_without_a_microphone_says_so() -> None:
     assert_one_line_error(run("live", "mic"), "microphone")
+
+
+# -------------------------------------------------------------- decoding: accurate by default, fast on request
+
+
+@pytest.mark.parametrize(
+    ("decoding", "beam", "conditioned"),
+    [("accurate", 5, True), ("fast", 1, False)],
+)
+def test_transcribe_decoding_options(decoding: str, beam: int, conditioned: bool) -> None:
+    from deescalate.audio.transcribe import decoding_options
+
+    options = decoding_options(decoding)
+    assert options["beam_size"] == beam
+    assert options["condition_on_previous_text"] is conditioned
+    assert options["word_timestamps"] is True
+
+
+def test_transcribe_default_decoding_is_accurate() -> None:
+    from deescalate.audio.transcribe import DEFAULT_DECODING
+    from deescalate.settings import Settings
+
+    assert DEFAULT_DECODING == "accurate" == Settings().whisper_decoding
+    assert Settings.from_env({"DEESCALATE_WHISPER_DECODING": "fast"}).whisper_decoding == "fast"
+
+
+@pytest.mark.parametrize("decoding", ["greedy", "", "ACCURATE "])
+def test_transcribe_unknown_decoding_is_one_line_e060(decoding: str) -> None:
+    from deescalate.audio.transcribe import decoding_options
+    from deescalate.errors import Code, InputError
+
+    with pytest.raises(InputError) as info:
+        decoding_options(decoding)
+    assert info.value.code is Code.E060
+    assert "accurate, fast" in info.value.one_line()

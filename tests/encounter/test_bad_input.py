@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,8 +12,9 @@ import pytest
 
 from deescalate.encounter.readers import read_encounter
 from deescalate.encounter.roles import load_roles_file
-from deescalate.errors import Code, ConfigError, DeescalateError, InputError
+from deescalate.errors import Code, ConfigError, DeescalateError, InputError, InputWarning
 from deescalate.settings import Settings
+from tests.cli.test_cli_convert import run
 from tests.encounter.welfare import FILES, UTTERANCES, rows
 
 
@@ -273,3 +275,59 @@ def test_bad_input_size_limit_lets_a_file_at_the_limit_through(tmp_path: Path) -
     assert info.value.code is Code.E003
     assert f"file is {size} bytes; the limit is {size - 1} bytes" in info.value.detail
     assert "DEESCALATE_MAX_INPUT_BYTES" in info.value.detail
+
+
+# -------------------------------------------------------------- same speaker overlapping in time: kept, warned
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "overlaps"),
+    [
+        (
+            "overlap.srt",
+            "1\n00:00:01,000 --> 00:00:06,000\nOfficer Diaz: Step back.\n\n"
+            "2\n00:00:03,000 --> 00:00:07,000\nOfficer Diaz: Step back now.\n\n"
+            "3\n00:00:05,000 --> 00:00:09,000\nOfficer Diaz: Back.\n",
+            2,
+        ),
+        (
+            "overlap.vtt",
+            "WEBVTT\n\n00:00:01.000 --> 00:00:06.000\n<v Officer Diaz>Step back.\n\n"
+            "00:00:03.000 --> 00:00:07.000\n<v Officer Diaz>Step back now.\n",
+            1,
+        ),
+        ("overlap.json", _doc([_u("u1", "O1", 0, 5), _u("u2", "O1", 2, 6), _u("u3", "S1", 3, 4)]), 1),
+    ],
+    ids=["srt", "vtt", "json"],
+)
+def test_readers_keep_same_speaker_overlap_and_warn_once(
+    tmp_path: Path, name: str, content: str, overlaps: int
+) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.warns(InputWarning) as caught:
+        enc = read_encounter(path)
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert name in message and "W015" in message and "kept" in message
+    assert ("more" in message) is (overlaps > 1)
+    assert len(enc.utterances) == (3 if name.endswith(".json") else content.count("-->"))
+
+
+@pytest.mark.parametrize("gap", [0.0, 0.4], ids=["touching", "within-tolerance"])
+def test_readers_adjacent_turns_of_one_speaker_do_not_warn(tmp_path: Path, gap: float) -> None:
+    path = tmp_path / "ok.json"
+    path.write_text(_doc([_u("u1", "O1", 0, 5), _u("u2", "O1", 5 - gap, 8)]), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)
+        read_encounter(path)
+
+
+def test_cli_prints_the_overlap_warning_once_and_succeeds(tmp_path: Path) -> None:
+    path = tmp_path / "overlap.json"
+    path.write_text(_doc([_u("u1", "O1", 0, 5), _u("u2", "O1", 2, 6), _u("u3", "O1", 3, 9)]), encoding="utf-8")
+    result = run("convert", path)
+    assert result.returncode == 0, result.stderr
+    warnings_printed = [ln for ln in result.stderr.splitlines() if ln.startswith("warning:")]
+    assert len(warnings_printed) == 1 and "W015" in warnings_printed[0]
+    assert "Traceback" not in result.stderr

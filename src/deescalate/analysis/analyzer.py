@@ -73,9 +73,11 @@ class Analyzer:
             }
         )
         self.learned: LearnedLayer | None = None
-        if isinstance(model, LearnedLayer):
+        if model is None or "model" in disabled:
+            pass
+        elif isinstance(model, LearnedLayer):
             self.learned = model.without(disabled) if disabled else model
-        elif model is not None and "model" not in disabled:
+        else:
             self.learned = load_layer(model, disabled=disabled)
 
     @property
@@ -100,9 +102,10 @@ class Analyzer:
             if not convo.distress_seen:
                 found = [f for f in found if f.label != "dismissal"]
             if self.learned is not None:
+                before = found
                 found = self.learned.decide(ctx, convo, found)
                 if self.commands_on:
-                    self._sync_commands(ctx, convo, found, issued_before)
+                    self._sync_commands(ctx, convo, before, found, issued_before)
             if ctx.role in CIVILIAN_ROLES:
                 if any(f.label == "inability_cue" for f in found) or states_distress(ctx.prepared.text):
                     convo.distress_seen = True
@@ -110,20 +113,39 @@ class Analyzer:
             out.extend(f for f in found if f.label not in self.disabled)
         for d in self.detectors:
             out.extend(d.finish(convo))
+        out.extend(self._commands_behind_conflicts(convo, out))
         order = {ctx.utterance.id: ctx.index for ctx in contexts}
         out.sort(key=lambda f: (order[f.utterance_id], f.label))
         return out
 
     def _sync_commands(
-        self, ctx: UtteranceContext, convo: Conversation, found: list[Finding], issued_before: int
+        self,
+        ctx: UtteranceContext,
+        convo: Conversation,
+        before: list[Finding],
+        found: list[Finding],
+        issued_before: int,
     ) -> None:
-        """The commands the conflict detector weighs are the final ones, after the learned layer."""
+        """Commands the learned layer adds are weighed for conflicts too. A directive the rules found and the
+        model doubted stays among them: if it turns out to clash with another command, it was a command."""
         is_command = any(f.label == "command" for f in found)
         recorded = len(convo.issued) > issued_before
         if recorded and not is_command:
-            del convo.issued[issued_before:]
+            doubted = next(f for f in before if f.label == "command")
+            convo.state.setdefault("doubted_commands", {})[ctx.utterance.id] = doubted
         elif is_command and not recorded:
             self.commands.issue(convo, ctx, ctx.prepared.text)
+
+    @staticmethod
+    def _commands_behind_conflicts(convo: Conversation, out: list[Finding]) -> list[Finding]:
+        """A conflicting command is also a command (labels.md): restore any the learned layer doubted."""
+        doubted: dict[str, Finding] = convo.state.get("doubted_commands", {})
+        commands = {f.utterance_id for f in out if f.label == "command"}
+        return [
+            doubted[f.utterance_id]
+            for f in out
+            if f.label == "conflicting_command" and f.utterance_id not in commands and f.utterance_id in doubted
+        ]
 
 
 def _dedupe(found: list[Finding]) -> list[Finding]:

@@ -32,6 +32,7 @@ class LabelInfo(BaseModel):
     addressed: Literal["any", "civilian"] = "any"
     weight: int = Field(default=0, ge=0, le=10)
     safety: bool = False
+    recall_target: float | None = Field(default=None, gt=0, lt=1)  # the learned layer's threshold keeps this recall
     colour: str = Field(pattern=r"^#[0-9A-Fa-f]{6}$")
 
 

@@ -125,12 +125,17 @@ def _longest_unanswered_run(encounter: Encounter, command_ids: set[str]) -> int:
 
 
 def _unchecked_cues(encounter: Encounter, by_label: dict[str, list[Finding]]) -> list[UncheckedCue]:
+    """Cues no officer checked within the window. A cue the transcript ends on, with no officer speaking
+    after it, is not judged: the recording stopped, not the officer."""
     checks = sorted(f.start for f in by_label["capacity_check"])
+    officer_starts = [u.start for u in encounter.utterances if encounter.role_of(u.speaker) is Role.officer]
     texts = {u.id: u.text for u in encounter.utterances}
     out = []
     for cue in by_label["inability_cue"]:
         later = [t for t in checks if t >= cue.start]
         first_check = later[0] - cue.start if later else None
+        if first_check is None and not any(t > cue.start for t in officer_starts):
+            continue
         if first_check is None or first_check > CAPACITY_CHECK_WINDOW_S:
             speaker = encounter.participant(cue.speaker).label if cue.speaker else cue.speaker
             out.append(

@@ -40,8 +40,15 @@ def train_command(
     ] = "default",
     seed: Annotated[int, typer.Option("--seed", help="Same corpus and seed, same file.")] = 1,
     version: Annotated[int, typer.Option("--version", help="Version number written into the model.")] = 1,
-    c: Annotated[float, typer.Option("--c", help="Inverse regularization strength of the linear models.")] = 1.0,
+    c: Annotated[float, typer.Option("--c", help="Inverse regularization strength of the linear models.")] = 3.0,
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds (grouped by writer).")] = 4,
+    favour_recall: Annotated[
+        bool,
+        typer.Option(
+            "--favour-recall/--balanced",
+            help="Safety labels: thresholds that favour recall (F2, recall targets), or plain F1 like the rest.",
+        ),
+    ] = True,
 ) -> None:
     """Train the learned layer (reproducibly) and write it with its model card."""
     from deescalate.analysis.learned.card import model_card
@@ -64,7 +71,7 @@ def train_command(
     with err.status("reading the corpus …"):
         samples = collect(files)
     err.print(f"{len(files)} encounters, {len(samples):,} utterances", markup=False)
-    options = TrainOptions(seed=seed, c=c, folds=folds, version=version)
+    options = TrainOptions(seed=seed, c=c, folds=folds, version=version, favour_recall=favour_recall)
     with err.status("training …") as status:
         result = train(samples, options, progress=lambda label: status.update(f"training {label} …"))
     from deescalate.analysis.learned.artifact import save_artifact

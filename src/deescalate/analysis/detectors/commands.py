@@ -258,6 +258,16 @@ class ConflictDetector(Detector):
     def __init__(self, lexicon: CommandLexicon) -> None:
         self.conflict_pairs = {frozenset(pair) for pair in lexicon.conflicts}
         self.one_off = frozenset(lexicon.one_off)
+        self.correction = re.compile(lexicon.correction)
+        self.sequence = re.compile(lexicon.sequence)
+        self.standing = frozenset(lexicon.standing)
+        self.held = frozenset(lexicon.held)
+        self.vocative = re.compile(lexicon.vocative)
+
+    def addressee(self, text: str) -> str | None:
+        """Whom a command opens by naming ("ma'am", "driver", "white shirt"), if anyone."""
+        m = self.vocative.match(text)
+        return m.group(1) if m else None
 
     def finish(self, convo: Conversation) -> list[Finding]:
         return self.find_conflicts(convo.issued, convo.by_id)
@@ -281,11 +291,18 @@ class ConflictDetector(Detector):
                     if prior.speaker == cmd.speaker:
                         break  # a repeat renews the officer's own command; it never conflicts
                     continue
-                standing = prior.demands - self.one_off
-                if prior.complied:
-                    clash = self.conflicting(cmd.demands, standing)
-                else:
-                    clash = self.conflicting(cmd.demands, prior.demands)
+                said_to, said_to_before = self.addressee(cmd.text), self.addressee(prior.text)
+                if said_to and said_to_before and said_to != said_to_before:
+                    continue  # two commands to two different people
+                in_force = prior.demands - self.one_off if prior.complied else prior.demands
+                said = contexts[cmd.utterance_id].prepared.text
+                if prior.speaker == cmd.speaker and not self.correction.search(said):
+                    # the same officer's next command is the next step, unless it breaks a posture the
+                    # officer still holds the person in ("hands on the wheel" -> "get your license out")
+                    in_force &= self.standing
+                    if self.sequence.match(said):  # "now ...": the next step; hands stay where they were put
+                        in_force &= self.held
+                clash = self.conflicting(cmd.demands, in_force)
                 if clash is None:
                     continue
                 ctx = contexts[cmd.utterance_id]

@@ -27,10 +27,13 @@ def make_finding(
     confidence: float,
     evidence: dict[str, object],
     conflicts_with: str | None = None,
+    in_original: bool = False,
 ) -> Finding:
-    """A finding on ``ctx``'s utterance; ``start``/``end`` are offsets in the prepared text."""
+    """A finding on ``ctx``'s utterance; ``start``/``end`` are offsets in the prepared text
+    (in the original text with ``in_original``)."""
     u = ctx.utterance
-    start, end = ctx.prepared.span(start, end)
+    if not in_original:
+        start, end = ctx.prepared.span(start, end)
     return Finding(
         label=label,
         checklist_item=LABEL_ITEMS[label],
@@ -64,7 +67,7 @@ class PatternDetector(Detector):
         # A pattern anchored with ^ or $ matches a clause, not the whole utterance: the whole-text
         # regex test would wrongly rule it out (only its literals can be tested up front).
         self.whole_text_ok = tuple(
-            rule.spec.scope == "utterance" or not re.search(r"(?<!\\)[$^]", src) for src in rule.sources
+            rule.spec.scope != "clause" or not re.search(r"(?<!\\)[$^]", src) for src in rule.sources
         )
 
     def detect(self, ctx: UtteranceContext, convo: Conversation) -> list[Finding]:
@@ -76,6 +79,10 @@ class PatternDetector(Detector):
         if ctx.role not in self.roles:
             return None
         prepared = ctx.prepared
+        if self.rule.unless_utterance is not None and self.rule.unless_utterance.search(prepared.text):
+            return None
+        if self.rule.spec.scope == "notes":
+            return self._in_notes(ctx)
         text = prepared.text
         # Cheap tests on the whole utterance first: a pattern's literals, then its regex.
         live = [
@@ -104,6 +111,35 @@ class PatternDetector(Detector):
                 if unless is not None and unless.search(clause.text):
                     break
                 return self._finding(ctx, m, clause.start, number)
+        return None
+
+    def _in_notes(self, ctx: UtteranceContext) -> Finding | None:
+        notes = " ".join(ctx.prepared.annotations)
+        if not notes:
+            return None
+        for number, (regex, _) in enumerate(self.rule.patterns):
+            m = regex.search(notes)
+            if m is None or (self.rule.unless is not None and self.rule.unless.search(notes)):
+                continue
+            # the note is quoted where it stands in the original text
+            at = ctx.utterance.text.lower().find(m.group(0))
+            start, end = (at, at + len(m.group(0))) if at >= 0 else (0, len(ctx.utterance.text))
+            return make_finding(
+                ctx,
+                label=self.label,
+                start=start,
+                end=end,
+                rule=self.rule.rule_id,
+                confidence=self.rule.spec.confidence,
+                evidence={
+                    "kind": "pattern",
+                    "detector": self.rule.spec.name,
+                    "pattern": number + 1,
+                    "says": self.rule.spec.explanation,
+                    "in": "notes",
+                },
+                in_original=True,
+            )
         return None
 
     def _finding(self, ctx: UtteranceContext, m: re.Match[str], offset: int, number: int) -> Finding:

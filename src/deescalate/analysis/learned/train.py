@@ -64,11 +64,12 @@ class Sample:
 @dataclass
 class TrainOptions:
     seed: int = 1
-    c: float = 1.0
+    c: float = 3.0
     folds: int = 4
     version: int = 1
     name: str = "deescalate-model"
     use_rules: bool = True  # False: "model alone", without the rules' hits as features
+    favour_recall: bool = True  # safety labels: F2 thresholds and the registry's recall targets (else F1)
 
 
 @dataclass
@@ -202,8 +203,11 @@ def _platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(model.coef_[0][0]), float(model.intercept_[0])
 
 
-def _threshold(p: np.ndarray, y: np.ndarray, beta: float) -> tuple[float, float, float, float]:
-    """(threshold, precision, recall, F1) with the best F-beta out of fold."""
+def _threshold(
+    p: np.ndarray, y: np.ndarray, beta: float, recall_target: float | None = None
+) -> tuple[float, float, float, float]:
+    """(threshold, precision, recall, F1) out of fold: the best F-beta, or with ``recall_target`` the
+    highest threshold that keeps that recall."""
     best = (0.5, 0.0, 0.0, 0.0)
     best_score = -1.0
     positives = int(y.sum())
@@ -217,10 +221,14 @@ def _threshold(p: np.ndarray, y: np.ndarray, beta: float) -> tuple[float, float,
         recall = tp / positives
         if precision + recall == 0:
             continue
-        fb = (1 + beta**2) * precision * recall / (beta**2 * precision + recall)
-        if fb > best_score + 1e-12:
-            best_score = fb
-            best = (float(t), precision, recall, 2 * precision * recall / (precision + recall))
+        f1 = 2 * precision * recall / (precision + recall)
+        if recall_target is not None:
+            score = float(t) if recall >= recall_target else -1.0
+        else:
+            score = (1 + beta**2) * precision * recall / (beta**2 * precision + recall)
+        if score > best_score + 1e-12:
+            best_score = score
+            best = (float(t), precision, recall, f1)
     return best
 
 
@@ -265,7 +273,10 @@ def train(
             oof[test_idx] = x[test_idx] @ coef + intercept
         a, b = _platt(oof, y)
         p = 1.0 / (1.0 + np.exp(-(a * oof + b)))
-        threshold, precision, recall, f1 = _threshold(p, y, beta=2.0 if label in SAFETY_LABELS else 1.0)
+        safety = options.favour_recall and label in SAFETY_LABELS
+        threshold, precision, recall, f1 = _threshold(
+            p, y, beta=2.0 if safety else 1.0, recall_target=info[label].recall_target if safety else None
+        )
         coef, intercept = _fit(x, y, options)
         weights[:, j] = coef
         bias[j] = intercept
@@ -279,7 +290,13 @@ def train(
         "version": options.version,
         "deescalate": __version__,
         "labels": list(MODEL_LABELS),
-        "options": {"seed": options.seed, "C": options.c, "folds": options.folds, "use_rules": options.use_rules},
+        "options": {
+            "seed": options.seed,
+            "C": options.c,
+            "folds": options.folds,
+            "use_rules": options.use_rules,
+            "favour_recall": options.favour_recall,
+        },
         "features": {"vocabulary": len(vocab), "min_df": MIN_DF},
         "data": _data_summary(samples),
         "per_label": {

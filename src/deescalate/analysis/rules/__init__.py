@@ -31,9 +31,11 @@ class RuleSpec(BaseModel):
     version: int = Field(default=1, ge=1)
     speakers: tuple[Role, ...] = (Role.officer,)
     addressed: Literal["any", "civilian"] = "any"
-    scope: Literal["clause", "utterance"] = "clause"
+    # clause, the whole utterance, or the transcriber's bracketed notes ("[signing]", "[points to his ear]")
+    scope: Literal["clause", "utterance", "notes"] = "clause"
     patterns: tuple[str, ...] = Field(min_length=1)
     unless: tuple[str, ...] = ()
+    unless_utterance: tuple[str, ...] = ()  # vetoes read the whole utterance, whatever the scope
     confidence: float = Field(default=0.8, gt=0, le=1)
     explanation: str | None = None
 
@@ -62,6 +64,11 @@ class CommandLexicon(BaseModel):
     conflicts: tuple[tuple[str, str], ...]
     one_off: tuple[str, ...] = ()
     compliance: str = "$^"
+    correction: str = "$^"
+    sequence: str = "$^"
+    standing: tuple[str, ...] = ()
+    held: tuple[str, ...] = ()
+    vocative: str = "$^"
 
     @field_validator("conflicts")
     @classmethod
@@ -77,7 +84,7 @@ class CommandLexicon(BaseModel):
 class CompiledRule:
     """One rule with its patterns compiled into a single alternation."""
 
-    __slots__ = ("spec", "patterns", "unless", "sources")
+    __slots__ = ("spec", "patterns", "unless", "unless_utterance", "sources")
 
     def __init__(self, spec: RuleSpec, macros: dict[str, str], file: str) -> None:
         self.spec = spec
@@ -85,7 +92,8 @@ class CompiledRule:
         try:
             # each pattern with the literals one of which it needs (None: no cheap test)
             self.patterns = tuple((re.compile(p), required_literals(p)) for p in self.sources)
-            self.unless = re.compile("|".join(f"(?:{expand(p, macros)})" for p in spec.unless)) if spec.unless else None
+            self.unless = _alternation(spec.unless, macros)
+            self.unless_utterance = _alternation(spec.unless_utterance, macros)
         except re.error as exc:
             raise ConfigError(
                 Code.E040, f"bad pattern in rule {spec.name}: {exc}", file=file, where=spec.name
@@ -94,6 +102,10 @@ class CompiledRule:
     @property
     def rule_id(self) -> str:
         return f"{self.spec.name}.v{self.spec.version}"
+
+
+def _alternation(patterns: tuple[str, ...], macros: dict[str, str]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{expand(p, macros)})" for p in patterns)) if patterns else None
 
 
 def expand(pattern: str, macros: dict[str, str]) -> str:
