@@ -32,8 +32,14 @@ _PUNCT = re.compile(r"[^\w\s'-]")
 
 @cache
 def analyzer() -> Analyzer:
-    """The default analyzer, compiled once per test session."""
+    """The default analyzer (rules and the bundled learned layer), compiled once per test session."""
     return Analyzer()
+
+
+@cache
+def rules_analyzer() -> Analyzer:
+    """The rules alone, without the learned layer."""
+    return Analyzer(model=None)
 
 
 def encounter(
@@ -50,14 +56,14 @@ def encounter(
     return Encounter(id=encounter_id, participants=list(participants), utterances=utterances)
 
 
-def findings(*turns: Turn) -> list[Finding]:
-    return analyzer().findings(encounter(*turns))
+def findings(*turns: Turn, rules_only: bool = False) -> list[Finding]:
+    return (rules_analyzer() if rules_only else analyzer()).findings(encounter(*turns))
 
 
-def labels_of_last(*turns: Turn) -> set[str]:
+def labels_of_last(*turns: Turn, rules_only: bool = False) -> set[str]:
     """Labels the analyzer finds on the last turn, given the turns before it."""
     last = f"u{len(turns)}"
-    return {f.label for f in findings(*turns) if last in f.utterance_ids}
+    return {f.label for f in findings(*turns, rules_only=rules_only) if last in f.utterance_ids}
 
 
 def asr(text: str) -> str:

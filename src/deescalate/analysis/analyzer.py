@@ -7,6 +7,7 @@ switch off, and a label's name switches off everything that finds it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from deescalate.analysis.context import UtteranceContext, build_contexts, civilian_name_tokens
@@ -17,6 +18,7 @@ from deescalate.analysis.detectors.dialogue import EchoDetector, NameAddressDete
 from deescalate.analysis.findings import Finding
 from deescalate.analysis.labels import LABELS
 from deescalate.analysis.learned import LearnedLayer, load_layer
+from deescalate.analysis.learned.features import TurnMemory, utterance_features
 from deescalate.analysis.measures import compute_measures
 from deescalate.analysis.result import Analysis
 from deescalate.analysis.rules import command_lexicon, compile_rules, load_rule_file
@@ -60,12 +62,13 @@ class Analyzer:
         if self.commands.name in disabled or "command" in disabled:
             disabled.add("conflicting_command")  # conflicts are found among commands
         self.disabled = frozenset(disabled)
-        self.detectors = [d for d in registered if d.name not in disabled and not disabled.intersection(d.labels)]
-        self.commands_on = self.commands in self.detectors
+        enabled = [d for d in registered if d.name not in disabled and not disabled.intersection(d.labels)]
+        self.vetoes = [d for d in enabled if isinstance(d, PatternDetector) and d.rule.spec.effect == "veto"]
+        self.detectors = [d for d in enabled if d not in self.vetoes]
         self.literals = LiteralIndex(
             {
                 lit
-                for d in self.detectors
+                for d in [*self.detectors, *self.vetoes]
                 if isinstance(d, PatternDetector)
                 for _, lits in d.rule.patterns
                 if lits
@@ -85,67 +88,74 @@ class Analyzer:
         return self.learned.model_version if self.learned else None
 
     def registered_names(self) -> list[str]:
-        return [d.name for d in self.detectors] + (["model"] if self.learned else [])
+        return [d.name for d in [*self.detectors, *self.vetoes]] + (["model"] if self.learned else [])
 
-    def findings(self, encounter: Encounter) -> list[Finding]:
+    def rule_stage(self, encounter: Encounter, *, features: bool = False) -> RuleStage:
+        """The rules and coded detectors over the encounter in order, and (for the learned layer, or for
+        training it) each utterance's features. Nothing here depends on the model's decisions."""
         contexts = build_contexts(encounter)
         convo = Conversation(encounter, contexts, civilian_name_tokens(encounter))
-        out: list[Finding] = []
+        stage = RuleStage(contexts, convo)
+        memory = TurnMemory()
         for ctx in contexts:
             convo.by_id[ctx.utterance.id] = ctx
             convo.present = self.literals.present(ctx.prepared.text)
             convo.found = []
-            issued_before = len(convo.issued)
             for d in self.detectors:
                 convo.found.extend(d.detect(ctx, convo))
             found = _dedupe(convo.found)
-            if not convo.distress_seen:
-                found = [f for f in found if f.label != "dismissal"]
-            if self.learned is not None:
-                before = found
-                found = self.learned.decide(ctx, convo, found)
-                if self.commands_on:
-                    self._sync_commands(ctx, convo, before, found, issued_before)
+            distress = states_distress(ctx.prepared.text)
+            if features:
+                hits = [(f.detector, f.label) for f in found]
+                stage.features.append(utterance_features(ctx, hits, memory, distress=distress))
+            stage.found.append(found)
+            stage.vetoed.append(frozenset(d.label for d in self.vetoes if d.match(ctx, convo.present) is not None))
+            stage.distress.append(distress)
             if ctx.role in CIVILIAN_ROLES:
-                if any(f.label == "inability_cue" for f in found) or states_distress(ctx.prepared.text):
-                    convo.distress_seen = True
                 mark_compliance(self.commands, convo.issued, ctx.prepared.text)
-            out.extend(f for f in found if f.label not in self.disabled)
+        return stage
+
+    def findings(self, encounter: Encounter) -> list[Finding]:
+        stage = self.rule_stage(encounter, features=self.learned is not None)
+        decided = stage.found
+        if self.learned is not None:
+            decided = self.learned.decide_all(stage.contexts, stage.found, stage.features)
+        out: list[Finding] = []
+        doubted: dict[str, Finding] = {}  # rule commands the model doubted: restored if they conflict
+        distress_seen = False
+        for ctx, rules_found, found, vetoed, distress in zip(
+            stage.contexts, stage.found, decided, stage.vetoed, stage.distress, strict=True
+        ):
+            found = [f for f in found if f.label not in vetoed and f.label not in self.disabled]
+            if not distress_seen:  # labels.md: a dismissal needs a stated inability or distress earlier
+                found = [f for f in found if f.label != "dismissal"]
+            if ctx.role in CIVILIAN_ROLES and (distress or any(f.label == "inability_cue" for f in found)):
+                distress_seen = True
+            command = next((f for f in rules_found if f.label == "command"), None)
+            if command is not None and not any(f.label == "command" for f in found):
+                doubted[ctx.utterance.id] = command
+            out.extend(found)
         for d in self.detectors:
-            out.extend(d.finish(convo))
-        out.extend(self._commands_behind_conflicts(convo, out))
-        order = {ctx.utterance.id: ctx.index for ctx in contexts}
+            out.extend(d.finish(stage.convo))
+        commands = {f.utterance_id for f in out if f.label == "command"}
+        out.extend(
+            doubted[f.utterance_id]
+            for f in list(out)
+            if f.label == "conflicting_command" and f.utterance_id not in commands and f.utterance_id in doubted
+        )
+        order = {ctx.utterance.id: ctx.index for ctx in stage.contexts}
         out.sort(key=lambda f: (order[f.utterance_id], f.label))
         return out
 
-    def _sync_commands(
-        self,
-        ctx: UtteranceContext,
-        convo: Conversation,
-        before: list[Finding],
-        found: list[Finding],
-        issued_before: int,
-    ) -> None:
-        """Commands the learned layer adds are weighed for conflicts too. A directive the rules found and the
-        model doubted stays among them: if it turns out to clash with another command, it was a command."""
-        is_command = any(f.label == "command" for f in found)
-        recorded = len(convo.issued) > issued_before
-        if recorded and not is_command:
-            doubted = next(f for f in before if f.label == "command")
-            convo.state.setdefault("doubted_commands", {})[ctx.utterance.id] = doubted
-        elif is_command and not recorded:
-            self.commands.issue(convo, ctx, ctx.prepared.text)
 
-    @staticmethod
-    def _commands_behind_conflicts(convo: Conversation, out: list[Finding]) -> list[Finding]:
-        """A conflicting command is also a command (labels.md): restore any the learned layer doubted."""
-        doubted: dict[str, Finding] = convo.state.get("doubted_commands", {})
-        commands = {f.utterance_id for f in out if f.label == "command"}
-        return [
-            doubted[f.utterance_id]
-            for f in out
-            if f.label == "conflicting_command" and f.utterance_id not in commands and f.utterance_id in doubted
-        ]
+@dataclass
+class RuleStage:
+    contexts: list[UtteranceContext]
+    convo: Conversation
+    found: list[list[Finding]] = field(default_factory=list)  # per utterance, one finding per label
+    features: list[dict[str, float]] = field(default_factory=list)  # per utterance, when asked for
+    vetoed: list[frozenset[str]] = field(default_factory=list)  # labels a veto rule rules out
+    distress: list[bool] = field(default_factory=list)  # the words state distress
 
 
 def _dedupe(found: list[Finding]) -> list[Finding]:

@@ -32,7 +32,9 @@ class LabelInfo(BaseModel):
     addressed: Literal["any", "civilian"] = "any"
     weight: int = Field(default=0, ge=0, le=10)
     safety: bool = False
-    recall_target: float | None = Field(default=None, gt=0, lt=1)  # the learned layer's threshold keeps this recall
+    rules_stand: bool = False
+    beta: float = Field(default=1.0, gt=0, le=4)  # the learned layer's threshold maximises F-beta
+    recall_target: float | None = Field(default=None, gt=0, lt=1)  # or keeps this recall
     colour: str = Field(pattern=r"^#[0-9A-Fa-f]{6}$")
 
 
@@ -62,6 +64,7 @@ LABEL_ITEMS: dict[str, str] = {name: info.item for name, info in registry().item
 GOOD_LABELS = frozenset(name for name, info in registry().items() if info.polarity == "good")
 CONCERN_LABELS = frozenset(name for name, info in registry().items() if info.polarity == "concern")
 SAFETY_LABELS = frozenset(name for name, info in registry().items() if info.safety)
+RULES_STAND = frozenset(name for name, info in registry().items() if info.rules_stand)
 
 
 def labels_for_item(item: str, polarity: Polarity) -> tuple[str, ...]:

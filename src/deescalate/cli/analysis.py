@@ -13,6 +13,7 @@ from rich.table import Table
 
 from deescalate.analysis.analyzer import Analyzer, analyze
 from deescalate.analysis.labels import LABEL_ITEMS
+from deescalate.analysis.learned.evaluate import CrossValidation
 from deescalate.analysis.scoring import Scoreboard
 from deescalate.cli.common import FormatOption, RolesOption, err, load_one, out
 from deescalate.encounter.readers import read_encounter
@@ -193,16 +194,24 @@ def _cross_validate(corpus: Path, variants: str, workers: int, as_json: bool, co
             progress=lambda _w: progress.advance(task),
         )
     if as_json:
-        data = {
-            "overall": {v: _board_json(b) for v, b in result.overall.items()},
-            "by_writer": {
-                w: {"style": result.styles[w], **{v: round(b.macro_f1, 4) for v, b in boards.items()}}
-                for w, boards in result.by_writer.items()
-            },
-        }
-        out.print_json(json.dumps(data))
+        out.print_json(json.dumps(cv_json(result)))
         return
-    table = Table(title=f"leave one writer out — {corpus} ({len(files)} encounters, {len(writers)} writers)")
+    print_cv(result, title=f"leave one writer out — {corpus} ({len(files)} encounters, {len(writers)} writers)")
+
+
+def cv_json(result: CrossValidation) -> dict[str, object]:
+    return {
+        "overall": {v: _board_json(b) for v, b in result.overall.items()},
+        "by_writer": {
+            w: {"style": result.styles[w], **{v: round(b.macro_f1, 4) for v, b in boards.items()}}
+            for w, boards in result.by_writer.items()
+        },
+    }
+
+
+def print_cv(result: CrossValidation, *, title: str) -> None:
+    chosen = list(result.overall)
+    table = Table(title=title)
     table.add_column("label")
     for v in chosen:
         for col in ("P", "R", "F1"):

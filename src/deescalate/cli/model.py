@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 from typing import Annotated
@@ -42,13 +43,10 @@ def train_command(
     version: Annotated[int, typer.Option("--version", help="Version number written into the model.")] = 1,
     c: Annotated[float, typer.Option("--c", help="Inverse regularization strength of the linear models.")] = 3.0,
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds (grouped by writer).")] = 4,
-    favour_recall: Annotated[
-        bool,
-        typer.Option(
-            "--favour-recall/--balanced",
-            help="Safety labels: thresholds that favour recall (F2, recall targets), or plain F1 like the rest.",
-        ),
-    ] = True,
+    cv: Annotated[
+        bool, typer.Option("--cv", help="Also run leave-one-writer-out and put its table in the model card (slow).")
+    ] = False,
+    workers: Annotated[int, typer.Option("--workers", help="With --cv: processes to train in.")] = 1,
 ) -> None:
     """Train the learned layer (reproducibly) and write it with its model card."""
     from deescalate.analysis.learned.card import model_card
@@ -71,13 +69,25 @@ def train_command(
     with err.status("reading the corpus …"):
         samples = collect(files)
     err.print(f"{len(files)} encounters, {len(samples):,} utterances", markup=False)
-    options = TrainOptions(seed=seed, c=c, folds=folds, version=version, favour_recall=favour_recall)
+    options = TrainOptions(seed=seed, c=c, folds=folds, version=version)
     with err.status("training …") as status:
         result = train(samples, options, progress=lambda label: status.update(f"training {label} …"))
     from deescalate.analysis.learned.artifact import save_artifact
 
     digest = save_artifact(result.artifact, output)
-    write_atomic(card_path(output), model_card(result.artifact, digest=digest))
+    boards = None
+    if cv:
+        from deescalate.analysis.learned.evaluate import leave_one_writer_out
+        from deescalate.cli.analysis import cv_json, print_cv
+
+        with err.status("leave one writer out …") as status:
+            crossed = leave_one_writer_out(
+                files, options, workers=workers, progress=lambda w: status.update(f"leave one writer out: {w} done")
+            )
+        boards = crossed.overall
+        print_cv(crossed, title=f"leave one writer out ({len(crossed.by_writer)} writers)")
+        write_atomic(output.with_name(output.stem + ".cv.json"), json.dumps(cv_json(crossed), indent=1) + "\n")
+    write_atomic(card_path(output), model_card(result.artifact, digest=digest, cross_validation=boards))
     table = Table(title=f"{output} (sha256 {digest[:12]})")
     for col in ("label", "positives", "threshold", "P", "R", "F1 (out of fold, by writer)"):
         table.add_column(col, justify="left" if col == "label" else "right")

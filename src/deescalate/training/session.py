@@ -149,7 +149,9 @@ class TrainingSession:
             self._events.append(Event(t=t, type=_EVENTS[action], by=TRAINEE))
         reply = self._reply(step.deltas, step.blocked, step.state.phase)
         if reply.strip():
-            self._utterances.append(Utterance(id=f"p{n}", speaker=PERSON, start=t + REPLY_AFTER, text=reply))
+            self._utterances.append(
+                Utterance(id=f"p{n}", speaker=PERSON, start=t + REPLY_AFTER, text=_as_transcript(reply))
+            )
         before, self.state = self.state, step.state
         self.ending = self._ending()
         if self.ending is not None and self.ending.kind == "force_used":
@@ -224,3 +226,9 @@ def read_script(path: Path) -> list[tuple[int, str]]:
             raise InputError(Code.E093, str(exc), file=where, where=f"line {number}") from None
         turns.append((number, line))
     return turns
+
+
+def _as_transcript(reply: str) -> str:
+    """The person's reply as a transcriber writes it: what they do, "(He points at his ear.)", is a
+    bracketed note, "[He points at his ear.]", so the analyzer reads it as a note, not as speech."""
+    return re.sub(r"\(([^()]*)\)", r"[\1]", reply)

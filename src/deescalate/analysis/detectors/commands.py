@@ -146,6 +146,7 @@ class CommandDetector(Detector):
     def __init__(self, lexicon: CommandLexicon) -> None:
         self.lexicon = lexicon
         self.preamble = tuple(sorted(lexicon.preamble, key=len, reverse=True))
+        self.preamble_rx = re.compile("(?:" + "|".join(re.escape(w) for w in self.preamble) + ")(?![a-z0-9])")
         self.verbs = frozenset(v for v in lexicon.imperative_verbs if " " not in v and v != "don't")
         verbs = "|".join(re.escape(v) for v in sorted(lexicon.imperative_verbs, key=len, reverse=True))
         self.verb_start = re.compile(rf"^(?:{verbs})\b")
@@ -161,15 +162,13 @@ class CommandDetector(Detector):
         """Offset where the directive begins, after address and discourse words."""
         pos = 0
         while pos < len(text):
-            rest = text[pos:]
-            for word in self.preamble:
-                if rest.startswith(word) and (len(rest) == len(word) or not rest[len(word)].isalnum()):
-                    pos += len(word)
-                    break
+            m = self.preamble_rx.match(text, pos)
+            if m is not None:
+                pos = m.end()
             else:
-                first = _WORD.match(rest)
+                first = _WORD.match(text, pos)
                 if first and first.group(0) in names:
-                    pos += first.end()
+                    pos = first.end()
                 else:
                     break
             while pos < len(text) and not text[pos].isalnum():
@@ -209,12 +208,9 @@ class CommandDetector(Detector):
         if found is None:
             return []
         finding, directive = found
-        self.issue(convo, ctx, directive)
-        return [finding]
-
-    def issue(self, convo: Conversation, ctx: UtteranceContext, directive: str) -> None:
         u = ctx.utterance
-        convo.issued.append(IssuedCommand(u.id, u.speaker, u.start, directive, self.demands_of(directive)))
+        convo.issued.append(IssuedCommand(u.id, u.speaker, u.start, directive, frozenset(finding.evidence["demands"])))
+        return [finding]
 
     def match(self, ctx: UtteranceContext, names: frozenset[str]) -> tuple[Finding, str] | None:
         """The utterance's command finding, with the directive text from its first command on."""

@@ -69,6 +69,11 @@ class PatternDetector(Detector):
         self.whole_text_ok = tuple(
             rule.spec.scope != "clause" or not re.search(r"(?<!\\)[$^]", src) for src in rule.sources
         )
+        # one test for the whole rule: none of its patterns' literals is in the utterance (None: no such test)
+        sets = [literals for _, literals in rule.patterns]
+        self.any_literal: frozenset[str] | None = (
+            None if any(lits is None for lits in sets) else frozenset().union(*sets)  # type: ignore[arg-type]
+        )
 
     def detect(self, ctx: UtteranceContext, convo: Conversation) -> list[Finding]:
         found = self.match(ctx, convo.present)
@@ -77,6 +82,8 @@ class PatternDetector(Detector):
     def match(self, ctx: UtteranceContext, present: frozenset[str]) -> Finding | None:
         """``present``: the rule literals that occur in the utterance (see LiteralIndex)."""
         if ctx.role not in self.roles:
+            return None
+        if self.any_literal is not None and self.any_literal.isdisjoint(present) and self.rule.spec.scope != "notes":
             return None
         prepared = ctx.prepared
         if self.rule.unless_utterance is not None and self.rule.unless_utterance.search(prepared.text):

@@ -3,7 +3,9 @@ turn and every rule's hit, deciding each label on each utterance after the rules
 
 A rule finding the model agrees with stays one finding (the rule's span and
 evidence, the model's calibrated confidence and evidence beside it); a rule
-finding the model rejects is dropped; a label the model finds where no rule
+finding the model rejects is dropped, except on the labels the registry marks
+``rules_stand`` (threat of force, insult, cannot-comply cue, dismissal, capacity
+check), where a rule's hit always stands; a label the model finds where no rule
 fired becomes a ``model.<label>.v<N>`` finding quoting the words that weighed
 most. ``conflicting_command`` stays logic (demands x incompatibility table) over
 the final commands.
@@ -21,16 +23,15 @@ from typing import Any
 import numpy as np
 
 from deescalate.analysis.context import UtteranceContext
-from deescalate.analysis.detectors.base import Conversation, Detector, states_distress
+from deescalate.analysis.detectors.base import Detector
 from deescalate.analysis.detectors.patterns import make_finding
 from deescalate.analysis.findings import Finding
 from deescalate.analysis.labels import registry
 from deescalate.analysis.learned.artifact import ModelArtifact, artifact_bytes, load_artifact
-from deescalate.analysis.learned.features import Token, TurnMemory, tokens, utterance_features
+from deescalate.analysis.learned.features import Token, char_features, tokens
 from deescalate.encounter.model import Role
 
 BUNDLED = "deescalate-model.npz"
-_LEXICAL = ("w:", "b:", "c:")
 
 
 def bundled_path() -> Path:
@@ -61,6 +62,7 @@ class LearnedLayer(Detector):
             for role in Role
         }
         self.decides = frozenset(self.labels) - off
+        self.kept = frozenset(label for label in self.labels if info[label].rules_stand)
 
     @classmethod
     def from_artifact(cls, artifact: ModelArtifact) -> LearnedLayer:
@@ -74,113 +76,144 @@ class LearnedLayer(Detector):
     def model_version(self) -> str:
         return f"{self.artifact.meta.get('name', 'deescalate-model')} v{self.version} (sha256 {self.digest[:12]})"
 
-    def probabilities(self, feats: dict[str, float], columns: np.ndarray) -> np.ndarray:
-        pairs = [(self.index[f], v) for f, v in feats.items() if f in self.index]
-        if not pairs:
-            scores = self.bias[columns].astype(np.float64)
-        else:
-            rows = np.fromiter((i for i, _ in pairs), dtype=np.intp, count=len(pairs))
-            values = np.fromiter((v for _, v in pairs), dtype=np.float32, count=len(pairs))
-            scores = (values @ self.weights[np.ix_(rows, columns)]).astype(np.float64) + self.bias[columns]
-        a, b = self.calibration[columns, 0], self.calibration[columns, 1]
-        return 1.0 / (1.0 + np.exp(-(a * scores + b)))
+    def score(self, feats: list[dict[str, float]]) -> np.ndarray:
+        """Calibrated probabilities, utterances x labels, in one sparse product."""
+        from scipy.sparse import csr_matrix
 
-    def decide(self, ctx: UtteranceContext, convo: Conversation, found: list[Finding]) -> list[Finding]:
-        memory = convo.state.setdefault(self.name, TurnMemory())
-        rule_hits = [(f.detector, f.label) for f in found]
-        feats = utterance_features(ctx, rule_hits, memory, distress=states_distress(ctx.prepared.text))
-        columns = self.columns[ctx.role]
-        out = [f for f in found if f.label not in self.decides]
-        if not len(columns):
-            return out
-        probs = self.probabilities(feats, columns)
-        by_label = {f.label: f for f in found}
-        for j, p in zip(columns, probs, strict=True):
-            label = self.labels[j]
-            rule_finding = by_label.get(label)
-            if p < self.thresholds[j]:
-                if rule_finding is not None and f"h:{rule_finding.detector}" not in self.index:
-                    out.append(rule_finding)  # a rule the model never saw (an agency's own) is not its to veto
-                continue
-            evidence, span = self._evidence(ctx, feats, int(j), float(p))
-            if rule_finding is not None:
-                out.append(rule_finding.with_model(evidence, round(float(p), 3)))
-            else:
-                out.append(
-                    make_finding(
-                        ctx,
-                        label=label,
-                        start=span[0],
-                        end=span[1],
-                        rule=f"model.{label}.v{self.version}",
-                        confidence=round(float(p), 3),
-                        evidence=evidence,
-                    )
-                )
+        get = self.index.get
+        sizes = [len(f) for f in feats]
+        ids = np.fromiter((get(k, -1) for f in feats for k in f), dtype=np.int64, count=sum(sizes))
+        values = np.fromiter((v for f in feats for v in f.values()), dtype=np.float32, count=len(ids))
+        rows = np.repeat(np.arange(len(feats)), sizes)
+        known = ids >= 0
+        x = csr_matrix((values[known], (rows[known], ids[known])), shape=(len(feats), len(self.artifact.vocab)))
+        scores = np.asarray(x @ self.weights, dtype=np.float64) + self.bias
+        return 1.0 / (1.0 + np.exp(-(self.calibration[:, 0] * scores + self.calibration[:, 1])))
+
+    def decide_all(
+        self, contexts: list[UtteranceContext], found: list[list[Finding]], feats: list[dict[str, float]]
+    ) -> list[list[Finding]]:
+        """Each utterance's findings after the model has judged every label it decides."""
+        probs = self.score(feats)
+        out: list[list[Finding]] = []
+        for ctx, rule_found, f, p in zip(contexts, found, feats, probs, strict=True):
+            out.append(self._decide(ctx, rule_found, f, p))
         return out
 
-    # -- evidence ---------------------------------------------------------------------------------------------
-    def _weight(self, feature: str, column: int) -> float:
-        i = self.index.get(feature)
-        return 0.0 if i is None else float(self.weights[i, column])
+    def _decide(
+        self, ctx: UtteranceContext, found: list[Finding], feats: dict[str, float], probs: np.ndarray
+    ) -> list[Finding]:
+        columns = self.columns[ctx.role]
+        out = [f for f in found if f.label not in self.decides]
+        by_label = {f.label: f for f in found}
+        explained: _Attribution | None = None
+        passed = probs >= self.thresholds
+        for j in columns:
+            label = self.labels[j]
+            rule_finding = by_label.get(label)
+            if not passed[j]:
+                if rule_finding is not None and (label in self.kept or f"h:{rule_finding.detector}" not in self.index):
+                    # such a label's rule hit stands; so does a rule the model never saw (an agency's own)
+                    out.append(rule_finding)
+                continue
+            p = float(probs[j])
+            agrees = {
+                "kind": "model",
+                "model": self.model_version,
+                "probability": round(p, 3),
+                "threshold": round(float(self.thresholds[j]), 3),
+            }
+            if rule_finding is not None:
+                out.append(rule_finding.with_model(agrees, round(p, 3)))
+                continue
+            explained = explained or _Attribution(self, ctx, feats)
+            evidence, span = explained.evidence(int(j), agrees)
+            out.append(
+                make_finding(
+                    ctx,
+                    label=label,
+                    start=span[0],
+                    end=span[1],
+                    rule=f"model.{label}.v{self.version}",
+                    confidence=round(p, 3),
+                    evidence=evidence,
+                )
+            )
+        return out
 
-    def _evidence(
-        self, ctx: UtteranceContext, feats: dict[str, float], column: int, p: float
-    ) -> tuple[dict[str, Any], tuple[int, int]]:
-        toks = [t for t in tokens(ctx.prepared.text) if t.text not in "?!"]
-        contrib = [0.0] * len(toks)
-        terms: dict[str, float] = {}
-        words = [t.text for t in toks]
-        for i, tok in enumerate(toks):
-            w = feats.get(f"w:{tok.text}", 0.0) * self._weight(f"w:{tok.text}", column)
-            contrib[i] += w
-            terms[tok.text] = max(terms.get(tok.text, w), w)
-            padded = f"<{tok.text}>"
-            for n in (3, 4, 5):
-                for k in range(len(padded) - n + 1):
-                    gram = f"c:{padded[k : k + n]}"
-                    contrib[i] += feats.get(gram, 0.0) * self._weight(gram, column)
-        for i in range(len(toks) - 1):
-            pair = f"b:{words[i]} {words[i + 1]}"
-            w = feats.get(pair, 0.0) * self._weight(pair, column)
-            contrib[i] += w / 2
-            contrib[i + 1] += w / 2
-            key = f"{words[i]} {words[i + 1]}"
-            terms[key] = max(terms.get(key, w), w)
-        top_terms = sorted(((t, w) for t, w in terms.items() if w > 0), key=lambda tw: (-tw[1], tw[0]))[:4]
-        signals = sorted(
-            (
-                (f, v * self._weight(f, column))
-                for f, v in feats.items()
-                if not f.startswith(_LEXICAL) and v * self._weight(f, column) > 0
-            ),
-            key=lambda fw: (-fw[1], fw[0]),
-        )[:3]
-        evidence: dict[str, Any] = {
-            "kind": "model",
-            "model": self.model_version,
-            "probability": round(p, 3),
-            "threshold": round(float(self.thresholds[column]), 3),
-            "terms": [[t, round(w, 3)] for t, w in top_terms],
-            "signals": [[f, round(w, 3)] for f, w in signals],
+
+class _Attribution:
+    """What weighed in one utterance's scores, worked out only for findings the model makes alone."""
+
+    def __init__(self, layer: LearnedLayer, ctx: UtteranceContext, feats: dict[str, float]) -> None:
+        self.layer = layer
+        self.text_length = len(ctx.prepared.text)
+        self.tokens = [t for t in tokens(ctx.prepared.text) if t.text not in "?!"]
+        known = [(f, v, layer.index[f]) for f, v in feats.items() if f in layer.index]
+        self.features = [f for f, _, _ in known]
+        self.values = np.array([v for _, v, _ in known], dtype=np.float64)
+        self.rows = np.array([i for _, _, i in known], dtype=np.intp)
+        words = [t.text for t in self.tokens]
+        # for each known feature, the tokens it speaks for (a pair for two, a character gram for the words in it)
+        owner: dict[str, list[int]] = {}
+        for k, w in enumerate(words):
+            owner.setdefault(f"w:{w}", []).append(k)
+            for gram in char_features(w):
+                owner.setdefault(gram, []).append(k)
+        padded = ["^", *words, "$"]
+        for k in range(len(padded) - 1):
+            owner.setdefault(f"b:{padded[k]} {padded[k + 1]}", []).extend(i for i in (k - 1, k) if 0 <= i < len(words))
+        feature_at: list[int] = []
+        token_at: list[int] = []
+        share: list[float] = []
+        for n, f in enumerate(self.features):
+            owners = owner.get(f, ())
+            for k in owners:
+                feature_at.append(n)
+                token_at.append(k)
+                share.append(1.0 / len(owners))
+        self.feature_at = np.array(feature_at, dtype=np.intp)
+        self.token_at = np.array(token_at, dtype=np.intp)
+        self.share = np.array(share, dtype=np.float64)
+        kinds = [f[:2] for f in self.features]
+        self.lexical = np.array([k in ("w:", "b:") for k in kinds], dtype=bool)
+        self.signal = np.array([k not in ("w:", "b:", "c:") for k in kinds], dtype=bool)
+        self._nearest_scores: np.ndarray | None = None
+
+    def evidence(self, column: int, base: dict[str, Any]) -> tuple[dict[str, Any], tuple[int, int]]:
+        weights = self.layer.weights[self.rows, column].astype(np.float64) if len(self.rows) else np.zeros(0)
+        contrib = self.values * weights
+        per_token = np.bincount(
+            self.token_at, weights=contrib[self.feature_at] * self.share, minlength=len(self.tokens)
+        ).tolist()
+        evidence = {
+            **base,
+            "terms": [[self.features[i][2:], round(float(contrib[i]), 3)] for i in self._top(contrib, self.lexical, 4)],
+            "signals": [[self.features[i], round(float(contrib[i]), 3)] for i in self._top(contrib, self.signal, 3)],
         }
-        nearest = self._nearest(feats, column)
+        nearest = self._nearest(column)
         if nearest is not None:
             evidence["nearest"] = nearest
-        return evidence, _best_span(toks, contrib, len(ctx.prepared.text))
+        return evidence, _best_span(self.tokens, per_token, self.text_length)
 
-    def _nearest(self, feats: dict[str, float], column: int) -> dict[str, Any] | None:
-        art = self.artifact
-        rows = [self.index[f] for f in feats if f.startswith(("w:", "b:")) and f in self.index]
-        if not rows or not len(art.examples):
+    def _top(self, contrib: np.ndarray, mask: np.ndarray, n: int) -> list[int]:
+        """The ``n`` features of ``mask`` that weighed most for the label (positive weight only)."""
+        chosen = [int(i) for i in np.flatnonzero(mask & (contrib > 0))]
+        return sorted(chosen, key=lambda i: (-contrib[i], self.features[i]))[:n]
+
+    def _nearest(self, column: int) -> dict[str, Any] | None:
+        art = self.layer.artifact
+        if self._nearest_scores is None:
+            rows = [r for f, r in zip(self.features, self.rows, strict=True) if f.startswith(("w:", "b:"))]
+            ptr = art.example_indptr
+            hits = [art.example_ids[ptr[r] : ptr[r + 1]] for r in rows]
+            shared = np.bincount(np.concatenate(hits), minlength=len(art.examples)) if hits else np.zeros(0)
+            self._nearest_scores = (
+                shared / (art.example_norms * math.sqrt(len(rows))) if len(shared) else np.zeros(len(art.examples))
+            )
+        if not len(self._nearest_scores):
             return None
-        ptr = art.example_indptr
-        hits = np.concatenate([art.example_ids[ptr[r] : ptr[r + 1]] for r in rows])
-        if not len(hits):
-            return None
-        shared = np.bincount(hits, minlength=len(art.examples)).astype(np.float64)
-        score = shared / (art.example_norms * math.sqrt(len(rows)))
-        score[art.example_labels[:, column] == 0] = -1.0
+        score = np.where(art.example_labels[:, column] == 1, self._nearest_scores, -1.0)
         best = int(np.argmax(score))
         if score[best] <= 0:
             return None

@@ -15,8 +15,9 @@ LIMITS = """\
   what was said long before (a dismissal of distress stated minutes earlier) lean on the rules.
 - English first; Spanish lines only as far as the corpus's code-switching writers used them.
 - `conflicting_command` is not learned: it is logic over the commands (body demands x incompatibility table).
-- Confidence is calibrated on held-out writers (Platt); thresholds favour recall for safety labels
-  (threat of force, insult, cannot-comply cue, dismissal), so those raise more false alarms by design.
+- Confidence is calibrated on held-out writers (Platt). A rule's hit on threat of force, insult,
+  cannot-comply cue, dismissal and capacity check always stands (the model only adds to it), and the
+  cannot-comply threshold weighs recall twice (F2): those labels raise more false alarms by design.
 - Findings are leads for a person to review against the recording, never conclusions about an officer.
 """
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from deescalate.analysis.context import UtteranceContext
 from deescalate.encounter.model import CIVILIAN_ROLES, Role
@@ -30,6 +31,7 @@ TOKEN = re.compile(r"[a-z0-9']+|[?!]")
 CHAR_N = (3, 4, 5)
 PREVIOUS_WORDS = 12  # words of the previous turn that count
 COMMAND_IN_FORCE_S = 10.0
+_MARKS = frozenset("?!")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,17 +45,17 @@ def tokens(text: str) -> list[Token]:
     return [Token(m.group(0), m.start(), m.end()) for m in TOKEN.finditer(text)]
 
 
-def word_features(toks: list[Token]) -> list[str]:
-    words = [t.text for t in toks]
+def word_features(words: list[str]) -> list[str]:
     feats = [f"w:{w}" for w in words]
     padded = ["^", *words, "$"]
     feats += [f"b:{a} {b}" for a, b in zip(padded, padded[1:], strict=False)]
     return feats
 
 
-def char_features(word: str) -> list[str]:
+@lru_cache(maxsize=200_000)
+def char_features(word: str) -> tuple[str, ...]:
     padded = f"<{word}>"
-    return [f"c:{padded[i : i + n]}" for n in CHAR_N for i in range(len(padded) - n + 1)]
+    return tuple(f"c:{padded[i : i + n]}" for n in CHAR_N for i in range(len(padded) - n + 1))
 
 
 @dataclass
@@ -79,17 +81,16 @@ def utterance_features(
     ctx: UtteranceContext, rule_hits: list[tuple[str, str]], memory: TurnMemory, *, distress: bool
 ) -> dict[str, float]:
     """``rule_hits``: (detector name, label) of each rule finding on this utterance, before the model."""
-    text = ctx.prepared.text
-    toks = tokens(text)
+    words = TOKEN.findall(ctx.prepared.text)
     feats: dict[str, float] = {}
-    _unit(word_features(toks), feats)
-    _unit([c for t in toks if t.text not in "?!" for c in char_features(t.text)], feats)
+    _unit(word_features(words), feats)
+    _unit([c for w in words if w not in _MARKS for c in char_features(w)], feats)
     role = ctx.role.value
     feats[f"r:{role}"] = 1.0
     if ctx.role is Role.officer:
         flags = ctx.to_civilian
         feats["a:civilian" if all(flags) else "a:partner" if not any(flags) else "a:mixed"] = 1.0
-    n = len([t for t in toks if t.text not in "?!"])
+    n = sum(1 for w in words if w not in _MARKS)
     feats[f"n:{'1-3' if n <= 3 else '4-8' if n <= 8 else '9-16' if n <= 16 else '17+'}"] = 1.0
     for detector, label in rule_hits:
         feats[f"h:{detector}"] = 1.0
@@ -105,16 +106,16 @@ def utterance_features(
         same = memory.last_command[0] == ctx.utterance.speaker
         feats["x:command_in_force_same" if same else "x:command_in_force_other"] = 1.0
     # the next turn sees this one
-    remember(ctx, toks, rule_hits, memory, distress=distress)
+    remember(ctx, words, rule_hits, memory, distress=distress)
     return feats
 
 
 def remember(
-    ctx: UtteranceContext, toks: list[Token], rule_hits: list[tuple[str, str]], memory: TurnMemory, *, distress: bool
+    ctx: UtteranceContext, words: list[str], rule_hits: list[tuple[str, str]], memory: TurnMemory, *, distress: bool
 ) -> None:
     role = ctx.role.value
     previous: dict[str, float] = {f"pr:{role}": 1.0}
-    _unit([f"pw:{t.text}" for t in toks[:PREVIOUS_WORDS]], previous)
+    _unit([f"pw:{w}" for w in words[:PREVIOUS_WORDS]], previous)
     for _, label in rule_hits:
         previous[f"ph:{label}"] = 1.0
     memory.previous = previous

@@ -6,9 +6,11 @@ For each label (all but ``conflicting_command``, which stays logic):
 1. a logistic regression over the features of ``features.py``, fitted on the utterances whose
    speaker may carry the label (labels.md), with scikit-learn's liblinear solver;
 2. out-of-fold scores from ``GroupKFold`` over writers give a Platt calibration (the
-   confidence a finding reports) and the threshold: the one with the best F1 out of fold,
-   or the best F2 for safety labels (a missed threat or cannot-comply cue costs more than
-   a false alarm);
+   confidence a finding reports) and the threshold: the one with the best F1 out of fold.
+   Where the registry says a rule's hit stands (threat of force, insult, cannot-comply cue,
+   dismissal, capacity check), the threshold is chosen for what the model adds to the rules; the registry
+   can weigh recall more (cannot-comply cues: F2, since a missed one can cost a life) or set a
+   recall target, the highest threshold that keeps it;
 3. a final fit on everything.
 
 scikit-learn is needed only here; analysis reads the artifact with NumPy alone.
@@ -27,11 +29,8 @@ from typing import Any
 import numpy as np
 
 from deescalate import __version__
-from deescalate.analysis.detectors.base import Conversation, states_distress
-from deescalate.analysis.findings import Finding
-from deescalate.analysis.labels import LABELS, SAFETY_LABELS, registry
+from deescalate.analysis.labels import LABELS, RULES_STAND, registry
 from deescalate.analysis.learned.artifact import FORMAT, ModelArtifact
-from deescalate.analysis.learned.features import TurnMemory, utterance_features
 from deescalate.encounter.model import Encounter, Role
 from deescalate.errors import Code, ConfigError
 
@@ -69,7 +68,6 @@ class TrainOptions:
     version: int = 1
     name: str = "deescalate-model"
     use_rules: bool = True  # False: "model alone", without the rules' hits as features
-    favour_recall: bool = True  # safety labels: F2 thresholds and the registry's recall targets (else F1)
 
 
 @dataclass
@@ -86,23 +84,6 @@ class LabelFit:
 class TrainResult:
     artifact: ModelArtifact
     fits: list[LabelFit] = field(default_factory=list)
-
-
-class FeatureRecorder:
-    """Stands in the analyzer's learned-layer slot to record, for every utterance, the features the
-    layer would see (rule findings before any model), leaving the findings as they are."""
-
-    model_version = None
-
-    def __init__(self) -> None:
-        self.rows: list[tuple[str, Role, dict[str, float]]] = []
-
-    def decide(self, ctx: Any, convo: Conversation, found: list[Finding]) -> list[Finding]:
-        memory = convo.state.setdefault("model", TurnMemory())
-        hits = [(f.detector, f.label) for f in found]
-        feats = utterance_features(ctx, hits, memory, distress=states_distress(ctx.prepared.text))
-        self.rows.append((ctx.utterance.id, ctx.role, feats))
-        return found
 
 
 def writer_of(path: Path, encounter: Encounter) -> tuple[str, str]:
@@ -136,26 +117,22 @@ def collect(files: Iterable[CorpusFile], *, rules_config: Path | None = None) ->
     analyzer = Analyzer(rules_config, model=None)
     samples: list[Sample] = []
     for cf in files:
-        recorder = FeatureRecorder()
-        analyzer.learned = recorder  # type: ignore[assignment]
-        analyzer.findings(cf.encounter)
-        by_id = {u.id: u for u in cf.encounter.utterances}
-        for uid, role, feats in recorder.rows:
-            u = by_id[uid]
+        stage = analyzer.rule_stage(cf.encounter, features=True)
+        for ctx, feats in zip(stage.contexts, stage.features, strict=True):
+            u = ctx.utterance
             samples.append(
                 Sample(
                     str(cf.path),
                     cf.encounter.id,
-                    uid,
+                    u.id,
                     cf.writer,
                     cf.style,
-                    role,
+                    ctx.role,
                     u.text,
                     feats,
                     frozenset(u.labels or ()) & set(MODEL_LABELS),
                 )
             )
-    analyzer.learned = None
     return samples
 
 
@@ -204,17 +181,18 @@ def _platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def _threshold(
-    p: np.ndarray, y: np.ndarray, beta: float, recall_target: float | None = None
+    p: np.ndarray, y: np.ndarray, beta: float, recall_target: float | None = None, kept: np.ndarray | None = None
 ) -> tuple[float, float, float, float]:
     """(threshold, precision, recall, F1) out of fold: the best F-beta, or with ``recall_target`` the
-    highest threshold that keeps that recall."""
+    highest threshold that keeps that recall. ``kept``: utterances found whatever the model says (rule hits
+    on a safety label), so the threshold is chosen for what the model adds to them."""
     best = (0.5, 0.0, 0.0, 0.0)
     best_score = -1.0
     positives = int(y.sum())
     if not positives:
         return best
     for t in np.unique(np.round(p, 4)):
-        pred = p >= t
+        pred = p >= t if kept is None else (p >= t) | kept
         tp = int((pred & (y == 1)).sum())
         fp = int((pred & (y == 0)).sum())
         precision = tp / (tp + fp) if tp + fp else 0.0
@@ -273,9 +251,10 @@ def train(
             oof[test_idx] = x[test_idx] @ coef + intercept
         a, b = _platt(oof, y)
         p = 1.0 / (1.0 + np.exp(-(a * oof + b)))
-        safety = options.favour_recall and label in SAFETY_LABELS
+        # where rule hits stand whatever the model says, the threshold is for what the model adds to them
+        kept = np.array([f"hl:{label}" in samples[i].features for i in rows]) if label in RULES_STAND else None
         threshold, precision, recall, f1 = _threshold(
-            p, y, beta=2.0 if safety else 1.0, recall_target=info[label].recall_target if safety else None
+            p, y, beta=info[label].beta, recall_target=info[label].recall_target, kept=kept
         )
         coef, intercept = _fit(x, y, options)
         weights[:, j] = coef
@@ -295,7 +274,6 @@ def train(
             "C": options.c,
             "folds": options.folds,
             "use_rules": options.use_rules,
-            "favour_recall": options.favour_recall,
         },
         "features": {"vocabulary": len(vocab), "min_df": MIN_DF},
         "data": _data_summary(samples),

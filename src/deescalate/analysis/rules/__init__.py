@@ -38,6 +38,10 @@ class RuleSpec(BaseModel):
     unless_utterance: tuple[str, ...] = ()  # vetoes read the whole utterance, whatever the scope
     confidence: float = Field(default=0.8, gt=0, le=1)
     explanation: str | None = None
+    # find: the rule finds its label; veto: where it matches, its label is not found on the utterance by
+    # any detector or the learned layer (labels.md's explicit exclusions: a bare "you're under arrest" is
+    # not an explanation)
+    effect: Literal["find", "veto"] = "find"
 
     @field_validator("label")
     @classmethod
