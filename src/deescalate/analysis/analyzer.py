@@ -24,7 +24,7 @@ from deescalate.analysis.result import Analysis
 from deescalate.analysis.rules import command_lexicon, compile_rules, load_rule_file
 from deescalate.analysis.rules.prefilter import LiteralIndex
 from deescalate.analysis.verdicts import judge, key_moments
-from deescalate.encounter.model import CIVILIAN_ROLES, Encounter
+from deescalate.encounter.model import CIVILIAN_ROLES, Encounter, Role
 from deescalate.errors import Code, ConfigError
 
 # Pseudo-names an agency may disable: the whole learned layer, or it for one label.
@@ -75,6 +75,7 @@ class Analyzer:
                 for lit in lits
             }
         )
+        self._gates = {role: _Gate(self.detectors, role) for role in Role}
         self.learned: LearnedLayer | None = None
         if model is None or "model" in disabled:
             pass
@@ -101,7 +102,7 @@ class Analyzer:
             convo.by_id[ctx.utterance.id] = ctx
             convo.present = self.literals.present(ctx.prepared.text)
             convo.found = []
-            for d in self.detectors:
+            for d in self._gates[ctx.role].candidates(convo.present):
                 convo.found.extend(d.detect(ctx, convo))
             found = _dedupe(convo.found)
             distress = states_distress(ctx.prepared.text)
@@ -156,6 +157,33 @@ class RuleStage:
     features: list[dict[str, float]] = field(default_factory=list)  # per utterance, when asked for
     vetoed: list[frozenset[str]] = field(default_factory=list)  # labels a veto rule rules out
     distress: list[bool] = field(default_factory=list)  # the words state distress
+
+
+class _Gate:
+    """The detectors worth running for one speaker role: a pattern rule none of whose literals is in the
+    utterance cannot match, so only the rules of the literals present are run (in registration order, so
+    that ties between rules resolve as if every detector ran)."""
+
+    def __init__(self, detectors: list[Detector], role: Role) -> None:
+        self.detectors = detectors
+        self.always: list[int] = []
+        self.by_literal: dict[str, list[int]] = {}
+        for n, d in enumerate(detectors):
+            if not isinstance(d, PatternDetector):
+                self.always.append(n)
+            elif role not in d.roles:
+                continue
+            elif d.any_literal is None or d.rule.spec.scope == "notes":
+                self.always.append(n)
+            else:
+                for literal in d.any_literal:
+                    self.by_literal.setdefault(literal, []).append(n)
+
+    def candidates(self, present: frozenset[str]) -> list[Detector]:
+        chosen = set(self.always)
+        for literal in present:
+            chosen.update(self.by_literal.get(literal, ()))
+        return [self.detectors[n] for n in sorted(chosen)]
 
 
 def _dedupe(found: list[Finding]) -> list[Finding]:
