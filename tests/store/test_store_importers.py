@@ -42,6 +42,7 @@ SIMPLE: dict[str, Any] = {
     "units": ["2A12", "2A14"],
 }
 
+
 def _write(tmp_path: Path, name: str, content: str | dict[str, Any]) -> Path:
     path = tmp_path / name
     path.write_text(content if isinstance(content, str) else json.dumps(content, indent=2), encoding="utf-8")
