@@ -54,6 +54,8 @@ class Code(StrEnum):
     E085 = "row has the wrong number of columns"
     E086 = "call number is already stored"
     E087 = "database cannot be opened or brought up to date"
+    E088 = "a field the NENA EIDO standard requires is missing"
+    E089 = "PIDF-LO location is not valid"
 
 
 class _Located:

@@ -1,4 +1,4 @@
-"""Call files (simple and EIDO-style JSON), storing a call, CSV bulk import, flag status.
+"""Call files (simple call JSON; EIDO is tests/store/test_store_eido.py), storing a call, CSV bulk import, flag status.
 
 Tests that touch a database run on SQLite and, when a server answers, PostgreSQL.
 """
@@ -42,59 +42,6 @@ SIMPLE: dict[str, Any] = {
     "units": ["2A12", "2A14"],
 }
 
-EIDO: dict[str, Any] = {
-    "eidoMessageIdentifier": "urn:uuid:6b1e6a52-0f0c-4e59-9d0b-1f8f3f3c2a10",
-    "incidentComponent": {
-        "incidentTrackingIdentifier": "24-031877",
-        "incidentTypeCommonRegistryText": ["Mental Health - Armed"],
-        "incidentCommonPriority": 2,
-        "lastUpdateTimestamp": "2024-03-18T21:06:00-05:00",
-    },
-    "callComponent": [
-        {"callStartTimestamp": "2024-03-18T21:05:30-05:00"},
-        {"callStartTimestamp": "2024-03-18T21:04:12-05:00", "callbackNumber": "+15045550142"},
-    ],
-    "locationComponent": [
-        {
-            "civicAddress": {"HNO": "418", "RD": "Garland", "STS": "Avenue", "UNIT": "3C"},
-            "latitude": 29.95,
-            "longitude": "-90.07",
-        }
-    ],  # fmt: skip
-    "personComponent": [
-        {
-            "$id": "p-caller",
-            "personFirstName": "Dana",
-            "personLastName": "Whitfield",
-            "personRoleRegistryText": "Caller",
-        },
-        {
-            "$id": "p-subject",
-            "personFirstName": "Marcus",
-            "personLastName": "Reyes",
-            "personDateOfBirth": "1991-07-02",
-            "personRoleRegistryText": "Suspect",
-        },
-    ],  # fmt: skip
-    "notesComponent": [
-        {
-            "noteDateTimeStamp": "2024-03-18T21:04:40-05:00",
-            "noteText": CALLER_WORDS,
-            "authorReference": {"$ref": "p-caller"},
-        },
-        {
-            "noteDateTimeStamp": "2024-03-18T21:05:10-05:00",
-            "noteText": "CT: units advised, CIT requested",
-            "authorReference": "ct-0417",
-        },
-        {
-            "noteDateTimeStamp": "2024-03-18T21:05:40-05:00",
-            "noteText": "  he just went back inside  ",
-            "authorReference": "caller",
-        },
-    ],  # fmt: skip
-}
-
 
 def _write(tmp_path: Path, name: str, content: str | dict[str, Any]) -> Path:
     path = tmp_path / name
@@ -122,60 +69,6 @@ def test_importers_simple_json_minimal_and_numeric_number(tmp_path: Path) -> Non
     assert call.number == "240001" and call.persons == [] and call.narrative is None
 
 
-def test_importers_eido_round_trip(tmp_path: Path) -> None:
-    call = read_call_file(_write(tmp_path, "eido.json", EIDO))
-    assert call.number == "24-031877"
-    assert call.received_at == datetime(2024, 3, 19, 2, 4, 12, tzinfo=UTC)  # the earliest call start
-    assert call.type_text == "Mental Health - Armed" and call.priority == "2"
-    assert call.address == "418 Garland Avenue Apt 3C"
-    assert (call.latitude, call.longitude) == (29.95, -90.07)
-    assert call.caller_name == "Dana Whitfield" and call.caller_phone == "+15045550142"
-    assert [(p.name, p.role) for p in call.persons] == [("Dana Whitfield", "caller"), ("Marcus Reyes", "subject")]
-    assert call.persons[0].phone == "+15045550142"
-    assert call.persons[1].date_of_birth == date(1991, 7, 2)
-    # the caller's remarks, verbatim (spacing kept), and only the caller's
-    assert call.narrative == CALLER_WORDS + "\n" + "  he just went back inside  "
-    assert "probably a toy gun" in call.narrative and "CIT requested" not in call.narrative
-    assert [n.author for n in call.notes] == ["caller", "ct-0417", "caller"]
-    assert call.notes[1].at == datetime(2024, 3, 19, 2, 5, 10, tzinfo=UTC)
-
-
-def test_importers_eido_and_simple_give_the_same_call(tmp_path: Path) -> None:
-    simple = read_call_file(_write(tmp_path, "call.json", SIMPLE))
-    eido = read_call_file(_write(tmp_path, "eido.json", EIDO))
-    for name in ("number", "received_at", "address", "latitude", "longitude", "caller_name"):
-        assert getattr(simple, name) == getattr(eido, name), name
-    assert "probably a toy gun" in (simple.narrative or "") and "probably a toy gun" in (eido.narrative or "")
-
-
-def test_importers_eido_tolerates_missing_optional_parts(tmp_path: Path) -> None:
-    doc = {
-        "incidentComponent": [{"incidentTrackingIdentifier": "X-9", "lastUpdateTimeStamp": "2024-03-18T21:06:00Z"}],
-        "locationComponent": {"civicAddressText": "12 Oak St"},
-    }
-    call = read_call_file(_write(tmp_path, "sparse.json", doc))
-    assert call.number == "X-9" and call.received_at == datetime(2024, 3, 18, 21, 6, tzinfo=UTC)
-    assert call.address == "12 Oak St" and call.latitude is None
-    assert call.persons == [] and call.notes == [] and call.narrative is None and call.caller_phone is None
-
-
-def _eido(**changes: Any) -> dict[str, Any]:
-    doc = json.loads(json.dumps(EIDO))
-    for dotted, value in changes.items():
-        *parents, last = dotted.split("__")
-        target = doc
-        for key in parents:
-            target = target[int(key)] if key.isdigit() else target[key]
-        if value is _DROP:
-            del target[int(last) if last.isdigit() else last]
-        else:
-            target[int(last) if last.isdigit() else last] = value
-    return doc
-
-
-_DROP = object()
-
-
 @dataclass
 class Bad:
     content: str | dict[str, Any]
@@ -198,30 +91,6 @@ BAD_CALL_FILES = {
         "persons[0].date_of_birth",
     ),
     "simple: persons not a list": Bad({**SIMPLE, "persons": "Marcus"}, Code.E011, "persons"),
-    "eido: missing number": Bad(
-        _eido(incidentComponent__incidentTrackingIdentifier=_DROP),
-        Code.E082,
-        "incidentComponent.incidentTrackingIdentifier",
-    ),
-    "eido: bad call start": Bad(
-        _eido(callComponent__1__callStartTimestamp="21:04"), Code.E021, "callComponent[1].callStartTimestamp"
-    ),
-    "eido: no time at all": Bad(
-        _eido(callComponent=_DROP, incidentComponent__lastUpdateTimestamp=_DROP),
-        Code.E011,
-        "callComponent[0].callStartTimestamp",
-    ),
-    "eido: bad note time": Bad(
-        _eido(notesComponent__0__noteDateTimeStamp="soon"), Code.E021, "notesComponent[0].noteDateTimeStamp"
-    ),
-    "eido: note without text": Bad(_eido(notesComponent__2__noteText=_DROP), Code.E011, "notesComponent[2].noteText"),
-    "eido: bad birth date": Bad(
-        _eido(personComponent__1__personDateOfBirth="July"), Code.E021, "personComponent[1].personDateOfBirth"
-    ),
-    "eido: bad latitude": Bad(
-        _eido(locationComponent__0__latitude="north"), Code.E011, "locationComponent[0].latitude"
-    ),
-    "eido: persons not objects": Bad(_eido(personComponent=["Dana"]), Code.E011, "personComponent"),
 }
 
 

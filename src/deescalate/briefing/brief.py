@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from deescalate.briefing.call import CallIn, PersonIn
+from deescalate.briefing.cautions import BannerLine, caution_banner
 from deescalate.briefing.rules import (
     Facts,
     PolicyPack,
@@ -136,6 +137,7 @@ class Briefing:
     policy_is_example: bool
     policy: tuple[Excerpt, ...]
     generated_ms: float = field(default=0.0)
+    cautions: tuple[BannerLine, ...] = ()  # the officer-safety banner, most dangerous first
 
     def to_json_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -313,6 +315,7 @@ def brief(
         policy_is_example=policy.example,
         policy=excerpts,
         generated_ms=round((time.perf_counter() - started) * 1000, 2),
+        cautions=caution_banner(call.cautions),
     )
 
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from deescalate.briefing.brief import Answer, Briefing, FlagView
+from deescalate.briefing.cautions import BannerLine
 
 STATUS_STYLE = {"known": "green", "partly known": "yellow", "unknown": "red"}
 FLAG_STYLE = {"active": "bold", "expired": "dim strike", "review due": "yellow"}
@@ -40,8 +41,33 @@ def _flag_line(v: FlagView) -> Text:
     return t
 
 
+def _banner_line(c: BannerLine) -> str:
+    said = f"{c.text} ({c.kind}" + (f", {c.severity}" if c.severity else "") + ")"
+    return f"{c.rank}. {c.label}: {said}" + (f"  source: {c.source}" if c.source else "")
+
+
+def _call_extras(b: Briefing) -> list[object]:
+    """Callbacks and the call's notes, word for word with time and author (what an EIDO carries)."""
+    out: list[object] = []
+    if b.call.get("callbacks"):
+        out.append(Text("callback: " + ", ".join(b.call["callbacks"])))
+    notes = b.call.get("notes") or []
+    if notes:
+        body = Text()
+        for n in notes:
+            body.append(f"{n.get('at') or 'no time'}  {n.get('author') or 'unknown author'}\n", style="dim")
+            body.append(f"{n['text']}\n")
+        out.append(Panel(body, title="Call notes (verbatim)", expand=True))
+    return out
+
+
 def to_rich(b: Briefing) -> Group:
-    parts: list[object] = [Text(b.call_line, style="bold")]
+    parts: list[object] = []
+    if b.cautions:  # officer safety first, before anything else on the page
+        body = Text("\n".join(_banner_line(c) for c in b.cautions), style="bold")
+        parts.append(Panel(body, title="OFFICER SAFETY", border_style="bold red", expand=True))
+    parts.append(Text(b.call_line, style="bold"))
+    parts.extend(_call_extras(b))
     triage = Text(f"{OUTCOME_WORDS[b.triage.outcome]}", style="bold magenta")
     if b.triage.responder:
         triage.append(f" → {b.triage.responder}")
@@ -164,15 +190,28 @@ def to_html(b: Briefing) -> str:
         "<p class='warn'>This is an EXAMPLE policy pack, not this agency's policy.</p>" if b.policy_is_example else ""
     )
     responder = f" → {e(b.triage.responder)}" if b.triage.responder else ""
+    callbacks = b.call.get("callbacks") or []
+    extras = (f"<p>callback: {e(', '.join(callbacks))}</p>" if callbacks else "") + "".join(
+        f"<blockquote><small>{e(n.get('at') or 'no time')} — {e(n.get('author') or 'unknown author')}</small>"
+        f"<pre style='white-space:pre-wrap;font:inherit;margin:0'>{e(n['text'])}</pre></blockquote>"
+        for n in b.call.get("notes") or []
+    )
+    banner = (
+        "<div class='safety' role='alert'><b>OFFICER SAFETY</b><ol>"
+        + "".join(f"<li><b>{e(c.label)}</b>: {e(_banner_line(c).split(': ', 1)[1])}</li>" for c in b.cautions)
+        + "</ol></div>"
+        if b.cautions
+        else ""
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Briefing {e(b.call["number"])}</title>
 <style>
 body{{font:15px/1.45 system-ui,sans-serif;max-width:1100px;margin:1.5em auto;padding:0 1em;color:#1d1d1d}}
 table{{border-collapse:collapse;width:100%}} td,th{{border-bottom:1px solid #ddd;padding:.35em .5em;vertical-align:top;text-align:left}}
 .triage{{border-left:6px solid #6a3d9a;background:#f5f0fa;padding:.6em 1em}} .expired{{color:#888;text-decoration:line-through}}
-.review-due{{color:#b26a00}} .warn{{background:#fff3cd;padding:.4em .8em}} q{{font-style:italic}} small{{color:#666}}
+.review-due{{color:#b26a00}} .safety{{border:3px solid #b3261e;background:#fdecea;padding:.5em 1em;margin-bottom:1em}} .warn{{background:#fff3cd;padding:.4em .8em}} q{{font-style:italic}} small{{color:#666}}
 </style></head><body>
-<h1>{e(b.call_line)}</h1>
+{banner}<h1>{e(b.call_line)}</h1>{extras}
 <div class="triage"><b>{e(OUTCOME_WORDS[b.triage.outcome])}</b>{responder}<br>{e(b.triage.reason)}<br><small>rule {e(b.triage.rule)}</small></div>
 <h2>What do I know? (checklist item 1)</h2><table><tr><th>Question</th><th>Status</th><th>Facts and sources</th></tr>{rows}</table>
 <h2>Still missing</h2><ul>{missing or "<li>nothing obvious</li>"}</ul>

@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,61 +27,40 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from deescalate.briefing.call import CallIn, NoteIn, PersonIn
+from deescalate.briefing.call import CallIn, PersonIn
 from deescalate.encounter.readers.common import read_text
 from deescalate.encounter.readers.json_formats import parse_json
 from deescalate.errors import Code, InputError
 from deescalate.settings import Settings, get_settings
 from deescalate.store.addresses import normalize_address
+from deescalate.store.eido import looks_like_eido, read_eido
+from deescalate.store.eido import person_role as _role
 from deescalate.store.models import Base, Call, CallPerson, Person, PersonRole, Premise
 
 # --------------------------------------------------------------------------- call files
 
-_EIDO_COMPONENTS = ("incidentComponent", "callComponent", "locationComponent", "personComponent", "notesComponent")
-
 
 def read_call_file(path: Path | str, settings: Settings | None = None) -> CallIn:
-    """Read one call: the simple call JSON or an EIDO-style JSON.
+    """Read one call: the simple call JSON or a NENA EIDO JSON document.
 
     Simple call JSON: an object with the fields of ``CallIn`` (``number`` and
     ``received_at`` required; ``persons``, ``notes``, ``units`` optional).
 
-    EIDO-style JSON follows the component layout of NENA's Emergency Incident
-    Data Object (EIDO) JSON; each component may be an object or a list of
-    objects, and every component but the incident is optional. Read are:
-
-    * ``incidentComponent``: ``incidentTrackingIdentifier`` (the call number),
-      ``incidentTypeCommonRegistryText`` (type text; a list gives its first),
-      ``incidentCommonPriority`` or ``priority``, and ``lastUpdateTimestamp``
-      (the received time when no call component gives one);
-    * ``callComponent[]``: ``callStartTimestamp`` (the earliest is the received
-      time) and ``callbackNumber`` (the caller's phone);
-    * ``locationComponent[0]``: ``civicAddressText``, or ``civicAddress`` with
-      NENA civic elements (HNO, HNS, PRD, RD, STS, POD, UNIT), and ``latitude``,
-      ``longitude``;
-    * ``personComponent[]``: ``personFirstName``, ``personLastName``,
-      ``personDateOfBirth``, ``personRoleRegistryText`` (caller, subject or
-      suspect, victim, witness; anything else is "other");
-    * ``notesComponent[]``: ``noteDateTimeStamp``, ``noteText``,
-      ``authorReference`` ("caller", or the ``$id``/``componentIdentifier`` of
-      a caller's person component).
-
-    The caller's remarks (notes authored by the caller) become the call's
-    narrative, verbatim: joined by newlines, nothing trimmed or reworded.
-    Timestamps without a UTC offset are taken as UTC. Everything else is ignored.
+    EIDO: either layout of NENA's published schema (the current STA-021.1 one and
+    the 2020 draft); see ``deescalate.store.eido``.
     """
     path = Path(path)
     file = str(path)
     data = parse_json(read_text(path, settings or get_settings()), file)
     if not isinstance(data, dict):
         raise InputError(Code.E081, f"top level is a JSON {type(data).__name__}, not an object", file=file)
-    if any(k in data for k in _EIDO_COMPONENTS):
-        return _from_eido(data, file)
     if "number" in data or "received_at" in data:
         return _from_simple(data, file)
+    if looks_like_eido(data):
+        return read_eido(data, file=file)
     raise InputError(
         Code.E081,
-        "neither the simple call layout (number, received_at, ...) nor EIDO (incidentComponent, callComponent, ...)",
+        "neither the simple call layout (number, received_at, ...) nor NENA EIDO ($id, eidoVersion, ...Component)",
         file=file,
     )
 
@@ -113,218 +92,65 @@ def _field_path(loc: Iterable[int | str]) -> str:
     return out
 
 
-def _components(data: dict[str, Any], key: str, file: str) -> list[dict[str, Any]]:
-    value = data.get(key)
-    if value is None:
-        return []
-    items = [value] if isinstance(value, dict) else value
-    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise InputError(Code.E011, f"{key} must be an object or a list of objects", file=file, where=key)
-    return items
-
-
-def _text(value: Any, *, file: str, where: str) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise InputError(Code.E011, f"{where} must be text", file=file, where=where)
-    return str(value)
-
-
-def _timestamp(value: Any, *, file: str, where: str) -> datetime:
-    try:
-        t = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        t = None
-    if t is None:
-        raise InputError(Code.E021, f"bad timestamp {value!r}", file=file, where=where)
-    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
-
-
-def _ref(value: Any) -> str | None:
-    if isinstance(value, dict):
-        value = value.get("$ref")
-    return value if isinstance(value, str) else None
-
-
-_ROLE_WORDS = (
-    ("caller", PersonRole.caller),
-    ("complainant", PersonRole.caller),
-    ("reporting", PersonRole.caller),
-    ("informant", PersonRole.caller),
-    ("subject", PersonRole.subject),
-    ("suspect", PersonRole.subject),
-    ("offender", PersonRole.subject),
-    ("victim", PersonRole.victim),
-    ("patient", PersonRole.victim),
-    ("witness", PersonRole.witness),
-)
-
-
-def _role(text: Any) -> str:
-    if isinstance(text, list):
-        text = text[0] if text else None
-    if not isinstance(text, str):
-        return PersonRole.other.value
-    low = text.casefold()
-    for word, role in _ROLE_WORDS:
-        if word in low:
-            return role.value
-    return PersonRole.other.value
-
-
-def _civic_address(civic: dict[str, Any]) -> str | None:
-    """The street line of a NENA civic address (what dispatch calls the address)."""
-    parts = {k.upper(): str(v).strip() for k, v in civic.items() if isinstance(v, str | int) and str(v).strip()}
-    number = "".join(parts.get(k, "") for k in ("HNP", "HNO", "HNS"))
-    words = [number] + [parts[k] for k in ("PRD", "RD", "STS", "POD") if k in parts]
-    if "UNIT" in parts:
-        words.append(f"Apt {parts['UNIT']}")
-    line = " ".join(w for w in words if w)
-    return line or None
-
-
-def _from_eido(data: dict[str, Any], file: str) -> CallIn:
-    incidents = _components(data, "incidentComponent", file)
-    incident = incidents[0] if incidents else {}
-    where_number = "incidentComponent.incidentTrackingIdentifier"
-    number = incident.get("incidentTrackingIdentifier")
-    if isinstance(number, int) and not isinstance(number, bool):
-        number = str(number)
-    if not isinstance(number, str) or not number.strip():
-        raise InputError(Code.E082, "call number is missing", file=file, where=where_number)
-
-    calls = _components(data, "callComponent", file)
-    starts = [
-        _timestamp(c["callStartTimestamp"], file=file, where=f"callComponent[{i}].callStartTimestamp")
-        for i, c in enumerate(calls)
-        if c.get("callStartTimestamp") is not None
-    ]
-    updated_key = next((k for k in ("lastUpdateTimestamp", "lastUpdateTimeStamp") if k in incident), None)
-    if starts:
-        received_at = min(starts)
-    elif updated_key is not None:
-        received_at = _timestamp(incident[updated_key], file=file, where=f"incidentComponent.{updated_key}")
-    else:
-        raise InputError(
-            Code.E011,
-            "received time is missing (callComponent[].callStartTimestamp or incidentComponent.lastUpdateTimestamp)",
-            file=file,
-            where="callComponent[0].callStartTimestamp",
-        )
-    callback = next(
-        (
-            _text(c["callbackNumber"], file=file, where=f"callComponent[{i}].callbackNumber")
-            for i, c in enumerate(calls)
-            if c.get("callbackNumber") not in (None, "")
-        ),
-        None,
-    )
-
-    type_text = incident.get("incidentTypeCommonRegistryText")
-    if isinstance(type_text, list):
-        type_text = type_text[0] if type_text else None
-    priority = incident.get("incidentCommonPriority", incident.get("priority"))
-
-    address = latitude = longitude = None
-    locations = _components(data, "locationComponent", file)
-    if locations:
-        loc = locations[0]
-        address = _text(loc.get("civicAddressText"), file=file, where="locationComponent[0].civicAddressText")
-        civic = loc.get("civicAddress")
-        if address is None and isinstance(civic, dict):
-            address = _civic_address(civic)
-        latitude = _coordinate(loc.get("latitude"), 90, file=file, where="locationComponent[0].latitude")
-        longitude = _coordinate(loc.get("longitude"), 180, file=file, where="locationComponent[0].longitude")
-
-    persons: list[PersonIn] = []
-    caller_ids = {"caller"}
-    for i, p in enumerate(_components(data, "personComponent", file)):
-        where = f"personComponent[{i}]"
-        role = _role(p.get("personRoleRegistryText"))
-        dob = p.get("personDateOfBirth")
-        persons.append(
-            PersonIn(
-                first_name=_text(p.get("personFirstName"), file=file, where=f"{where}.personFirstName"),
-                last_name=_text(p.get("personLastName"), file=file, where=f"{where}.personLastName"),
-                date_of_birth=None if dob in (None, "") else _date(dob, file=file, where=f"{where}.personDateOfBirth"),
-                role=role,
-            )
-        )
-        if role == PersonRole.caller.value:
-            caller_ids.update(str(p[k]).casefold() for k in ("$id", "componentIdentifier") if p.get(k))
-    caller = next((p for p in persons if p.role == PersonRole.caller.value), None)
-    if caller is not None and caller.phone is None and callback is not None:
-        caller.phone = callback
-
-    notes: list[NoteIn] = []
-    for i, n in enumerate(_components(data, "notesComponent", file)):
-        where = f"notesComponent[{i}]"
-        text = n.get("noteText")
-        if not isinstance(text, str):
-            raise InputError(
-                Code.E011, f"{where}.noteText is missing or not text", file=file, where=f"{where}.noteText"
-            )
-        stamp_key = next((k for k in ("noteDateTimeStamp", "noteDateTimestamp") if n.get(k) is not None), None)
-        at = _timestamp(n[stamp_key], file=file, where=f"{where}.{stamp_key}") if stamp_key else None
-        author = _ref(n.get("authorReference"))
-        if author is not None and author.casefold() in caller_ids:
-            author = "caller"
-        notes.append(NoteIn(text=text, at=at, author=author))
-    caller_words = [n.text for n in notes if n.author == "caller"]
-
-    return CallIn(
-        number=number.strip(),
-        received_at=received_at,
-        type_text=_text(type_text, file=file, where="incidentComponent.incidentTypeCommonRegistryText"),
-        priority=_text(priority, file=file, where="incidentComponent.incidentCommonPriority"),
-        address=address,
-        latitude=latitude,
-        longitude=longitude,
-        narrative="\n".join(caller_words) if caller_words else None,
-        caller_name=caller.name if caller is not None and (caller.first_name or caller.last_name) else None,
-        caller_phone=callback,
-        persons=persons,
-        notes=notes,
-    )
-
-
-def _coordinate(value: Any, limit: float, *, file: str, where: str) -> float | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = float("nan")
-    if not -limit <= number <= limit:  # also refuses NaN
-        raise InputError(Code.E011, f"{where} {value!r} is not a coordinate", file=file, where=where)
-    return number
-
-
-def _date(value: Any, *, file: str, where: str) -> date:
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            pass
-    raise InputError(Code.E021, f"bad date {value!r}", file=file, where=where)
-
-
 # --------------------------------------------------------------------------- storing one call
 
 
+@dataclass(frozen=True)
+class Stored:
+    """What storing one message did: ``created``, ``updated``, or ``ignored`` (older than the one stored)."""
+
+    call: Call
+    outcome: str
+    message: str
+    notes_added: int = 0
+
+
 def store_call(session: Session, call: CallIn, *, source: str | None) -> Call:
+    """Store CALL (see ``store_message``) and return its row."""
+    return store_message(session, call=call, source=source).call
+
+
+def store_message(session: Session, *, call: CallIn, source: str | None) -> Stored:
     """Store CALL: its premise upserted by normalised address, its persons matched by
     (last name, first name, date of birth) or created, each linked in their role.
 
-    A call whose number is already stored is updated: fields the new message carries
-    replace the stored ones, and its persons are added. Nothing is committed here.
+    The stored call is the one with the same incident id (repeated EIDO messages for
+    one incident), else the same number; fields the new message carries replace the
+    stored ones, its persons are added, and its notes not already stored are appended.
+    A message older than the stored one (by ``updated_at``) changes nothing and says
+    so. Nothing is committed here.
     """
-    premise = _premise(session, call.address, call.latitude, call.longitude)
-    row = session.scalar(select(Call).where(Call.number == call.number))
+    number = _fit(call.number, Call.number) or call.number
+    row = None
+    if call.incident_id:
+        row = session.scalar(select(Call).where(Call.incident_id == call.incident_id))
     if row is None:
-        row = Call(number=call.number)
+        row = session.scalar(select(Call).where(Call.number == number))
+    if row is not None and row.updated_at is not None and call.updated_at is not None:
+        new, stored = _utc(call.updated_at), _utc(row.updated_at)
+        if new < stored:
+            message = f"call {row.number}: message of {new.isoformat()} is older than the stored {stored.isoformat()}"
+            return Stored(row, "ignored", message + "; ignored")
+    premise = _premise(session, call.address, call.latitude, call.longitude)  # queries before the new row exists
+    created = row is None
+    if row is None:
+        row = Call(number=number, received_at=_utc(call.received_at))
         session.add(row)
+    if call.incident_id:
+        row.incident_id = _fit(call.incident_id, Call.incident_id)
+    if call.updated_at is not None:
+        row.updated_at = _utc(call.updated_at)
+    stored_notes = list(row.notes or [])
+    seen = {(n.get("at"), n.get("author"), n.get("text")) for n in stored_notes}
+    for n in call.notes:
+        note = {"at": n.at.isoformat() if n.at else None, "author": n.author, "text": n.text}
+        key = (note["at"], note["author"], note["text"])
+        if key not in seen:
+            seen.add(key)
+            stored_notes.append(note)
+    added = len(stored_notes) - len(row.notes or [])
+    if added:
+        row.notes = stored_notes  # a new list, so the JSON column is seen as changed
     row.received_at = _utc(call.received_at)
     narrative = call.narrative
     if narrative is None:
@@ -358,7 +184,8 @@ def store_call(session: Session, call: CallIn, *, source: str | None) -> Call:
         if not any(link.person is person and link.role == role for link in row.people):
             row.people.append(CallPerson(person=person, role=role))
     session.flush()
-    return row
+    outcome = "created" if created else "updated"
+    return Stored(row, outcome, f"call {row.number}: {outcome}, {added} new notes", added)
 
 
 def _utc(t: datetime) -> datetime:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -68,10 +68,17 @@ class Call(Base):
     units: Mapped[str | None] = mapped_column(String(200))  # comma-separated unit ids
     reporting_officer: Mapped[str | None] = mapped_column(String(120))
     source: Mapped[str | None] = mapped_column(String(200))  # import file or system
+    # from EIDO messages (migration 0002): repeated messages for one incident update this row
+    incident_id: Mapped[str | None] = mapped_column(String(255))  # unique: uq_calls_incident_id
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # the newest message's time
+    notes: Mapped[list[dict[str, str | None]] | None] = mapped_column(JSON)  # {"at", "author", "text"}, in order
     premise: Mapped[Premise | None] = relationship(back_populates="calls")
     people: Mapped[list[CallPerson]] = relationship(back_populates="call", cascade="all, delete-orphan")
 
-    __table_args__ = (Index("ix_calls_premise_received", "premise_id", "received_at"),)
+    __table_args__ = (
+        Index("ix_calls_premise_received", "premise_id", "received_at"),
+        Index("uq_calls_incident_id", "incident_id", unique=True),
+    )
 
 
 class Person(Base):
