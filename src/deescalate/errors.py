@@ -54,6 +54,8 @@ class Code(StrEnum):
     E085 = "row has the wrong number of columns"
     E086 = "call number is already stored"
     E087 = "database cannot be opened or brought up to date"
+    E097 = "time zone setting is not a known IANA zone"
+    E098 = "person-matching weights file is invalid"
 
 
 class _Located:

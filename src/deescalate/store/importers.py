@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -34,6 +34,7 @@ from deescalate.errors import Code, InputError
 from deescalate.settings import Settings, get_settings
 from deescalate.store.addresses import normalize_address
 from deescalate.store.models import Base, Call, CallPerson, Person, PersonRole, Premise
+from deescalate.zones import agency_zone, localize_call, to_utc
 
 # --------------------------------------------------------------------------- call files
 
@@ -68,17 +69,19 @@ def read_call_file(path: Path | str, settings: Settings | None = None) -> CallIn
 
     The caller's remarks (notes authored by the caller) become the call's
     narrative, verbatim: joined by newlines, nothing trimmed or reworded.
-    Timestamps without a UTC offset are taken as UTC. Everything else is ignored.
+    Timestamps without a UTC offset are read in the agency's time zone
+    (DEESCALATE_TIMEZONE, default UTC). Everything else is ignored.
     """
     path = Path(path)
     file = str(path)
-    data = parse_json(read_text(path, settings or get_settings()), file)
+    settings = settings or get_settings()
+    data = parse_json(read_text(path, settings), file)
     if not isinstance(data, dict):
         raise InputError(Code.E081, f"top level is a JSON {type(data).__name__}, not an object", file=file)
     if any(k in data for k in _EIDO_COMPONENTS):
-        return _from_eido(data, file)
+        return localize_call(_from_eido(data, file), zone=agency_zone(settings))
     if "number" in data or "received_at" in data:
-        return _from_simple(data, file)
+        return localize_call(_from_simple(data, file), zone=agency_zone(settings))
     raise InputError(
         Code.E081,
         "neither the simple call layout (number, received_at, ...) nor EIDO (incidentComponent, callComponent, ...)",
@@ -138,7 +141,7 @@ def _timestamp(value: Any, *, file: str, where: str) -> datetime:
         t = None
     if t is None:
         raise InputError(Code.E021, f"bad timestamp {value!r}", file=file, where=where)
-    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+    return t  # a time without an offset stays naive: read_call_file reads it in the agency's zone
 
 
 def _ref(value: Any) -> str | None:
@@ -313,19 +316,20 @@ def _date(value: Any, *, file: str, where: str) -> date:
 # --------------------------------------------------------------------------- storing one call
 
 
-def store_call(session: Session, call: CallIn, *, source: str | None) -> Call:
+def store_call(session: Session, call: CallIn, *, source: str | None, zone: tzinfo | None = None) -> Call:
     """Store CALL: its premise upserted by normalised address, its persons matched by
     (last name, first name, date of birth) or created, each linked in their role.
 
     A call whose number is already stored is updated: fields the new message carries
     replace the stored ones, and its persons are added. Nothing is committed here.
+    A received time without an offset is read in ZONE (default: the agency's zone).
     """
     premise = _premise(session, call.address, call.latitude, call.longitude)
     row = session.scalar(select(Call).where(Call.number == call.number))
     if row is None:
         row = Call(number=call.number)
         session.add(row)
-    row.received_at = _utc(call.received_at)
+    row.received_at = _utc(call.received_at, zone or agency_zone())
     narrative = call.narrative
     if narrative is None:
         words = [n.text for n in call.notes if (n.author or "").casefold() == PersonRole.caller.value]
@@ -361,9 +365,9 @@ def store_call(session: Session, call: CallIn, *, source: str | None) -> Call:
     return row
 
 
-def _utc(t: datetime) -> datetime:
-    """Every stored time is UTC; a time without an offset is taken as UTC."""
-    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+def _utc(t: datetime, zone: tzinfo) -> datetime:
+    """Every stored time is UTC; a time without an offset is read in ZONE (the agency's)."""
+    return to_utc(t, zone)
 
 
 def _fit(value: str | None, column: Any) -> str | None:
@@ -437,7 +441,7 @@ class CsvLayout:
     name: str
     columns: Mapping[str, tuple[str, ...]]
     time_formats: tuple[str, ...] = ()  # strptime formats, tried after ISO 8601
-    timezone: str | None = None  # the zone of times without an offset; None: UTC
+    timezone: str | None = None  # the zone of times without an offset; None: the agency's (DEESCALATE_TIMEZONE)
     signature: frozenset[str] = frozenset()  # header columns that identify the layout
 
 
@@ -536,7 +540,7 @@ def load_mapping(path: Path) -> CsvLayout:
       type_text: [Final Type, Initial Type]
       address: Block Address
     time_format: "%m/%d/%Y %H:%M"     # optional; ISO 8601 is always tried first
-    timezone: America/Denver          # optional; times without an offset are UTC otherwise
+    timezone: America/Denver          # optional; else times without an offset are in DEESCALATE_TIMEZONE
     """
     file = str(path)
     try:
@@ -580,9 +584,9 @@ def load_mapping(path: Path) -> CsvLayout:
 class _TimeParser:
     """ISO 8601 first, then the layout's formats (the last one that worked is tried first); to UTC."""
 
-    def __init__(self, formats: tuple[str, ...], zone: str | None) -> None:
+    def __init__(self, formats: tuple[str, ...], zone: tzinfo) -> None:
         self.formats = list(formats)
-        self.zone: tzinfo = ZoneInfo(zone) if zone else UTC
+        self.zone = zone
 
     def __call__(self, text: str) -> datetime | None:
         t: datetime | None
@@ -592,9 +596,7 @@ class _TimeParser:
             t = self._strptime(text)
             if t is None:
                 return None
-        if t.tzinfo is None:
-            t = t.replace(tzinfo=self.zone)
-        return t.astimezone(UTC)
+        return to_utc(t, self.zone)
 
     def _strptime(self, text: str) -> datetime | None:
         for i, fmt in enumerate(self.formats):
@@ -692,6 +694,7 @@ def import_csv(
     mapping_file: Path | None = None,
     progress: Callable[[int], None] | None = None,
     batch_size: int = BATCH_SIZE,
+    zone: tzinfo | None = None,
 ) -> ImportReport:
     """Import a calls-for-service CSV in batches; bad rows are reported by line and skipped.
 
@@ -700,7 +703,8 @@ def import_csv(
     on its own, so a bad row never loses earlier good ones. A call number already
     stored (or seen earlier in the file) is skipped and reported. With a Session,
     the session's transaction is committed with each batch. PROGRESS, when given,
-    is called with the number of rows read so far after every batch.
+    is called with the number of rows read so far after every batch. Times without an
+    offset are read in the layout's zone, else ZONE (default: the agency's, DEESCALATE_TIMEZONE).
     """
     path = Path(path)
     file = str(path)
@@ -737,7 +741,9 @@ def import_csv(
                     where="line 1",
                 )
         report = ImportReport(layout=chosen.name)
-        importer = _CsvImporter(_Target(session_or_engine), chosen, header, file, report, batch_size, progress)
+        importer = _CsvImporter(
+            _Target(session_or_engine), chosen, header, file, report, batch_size, progress, zone or agency_zone()
+        )
         try:
             importer.run(reader)
         finally:
@@ -769,6 +775,7 @@ class _CsvImporter:
         report: ImportReport,
         batch_size: int,
         progress: Callable[[int], None] | None,
+        zone: tzinfo,
     ) -> None:
         self.target, self.layout, self.file, self.report = target, layout, file, report
         self.batch_size, self.progress = max(1, batch_size), progress
@@ -790,7 +797,7 @@ class _CsvImporter:
                     file=file,
                     where="line 1",
                 )
-        self.parse_time = _TimeParser(layout.time_formats, layout.timezone)
+        self.parse_time = _TimeParser(layout.time_formats, ZoneInfo(layout.timezone) if layout.timezone else zone)
         self.source = file[-200:]
         self.premise_ids: dict[str, int] = {}  # normalised address -> id, committed premises only
         self.normalised: dict[str, str] = {}  # address as written -> normalised
