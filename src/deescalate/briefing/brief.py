@@ -208,7 +208,7 @@ def _priority(value: str | None) -> int | None:
 # Officer-safety flags of a possible match or of someone tied to the premise count as known
 # hazards (never hidden), named as what they are: "(active flag on Dana Whitfield (possible match))".
 OFFICER_SAFETY = frozenset({"weapon", "violence_toward_officers"})
-POSSIBLE_SHOWN = 5
+POSSIBLE_SHOWN = 3
 
 
 def _history(session: Session, person: Person, at: datetime) -> tuple[int, tuple[PriorCall, ...], list[Flag]]:

@@ -35,7 +35,8 @@ from deescalate.store.addresses import normalize_address
 from deescalate.store.models import Call, CallPerson, Person, Premise
 
 CANDIDATES_PER_QUERY = 200
-TIED_CANDIDATES = 30  # the best-scoring candidates whose ties to the premise are looked up
+TIED_CANDIDATES = 30
+PARTY_CALLS = 300  # the best-scoring candidates whose ties to the premise are looked up
 
 
 class Weights(BaseModel):
@@ -130,9 +131,11 @@ def _plain(name: str | None) -> str:
 
 
 def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance with adjacent swaps counting one (optimal string alignment)."""
+    """Levenshtein distance with adjacent swaps counting one (optimal string alignment); past 2, a lower bound."""
     if a == b:
         return 0
+    if abs(len(a) - len(b)) > 2:  # farther than any typo we look for: no need for the exact figure
+        return abs(len(a) - len(b))
     prev2: list[int] = []
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
@@ -323,7 +326,19 @@ def _starts_with(column: QueryableAttribute[str | None], prefix: str) -> ColumnE
     return or_(*ranges)
 
 
-def _candidates(session: Session, first: str | None, last: str, config: MatchingConfig) -> list[Person]:
+@dataclass(frozen=True)
+class _Record:
+    id: int
+    first_name: str | None
+    last_name: str | None
+    date_of_birth: date | None
+
+
+# Only the indexed columns: SQLite and PostgreSQL answer from the (last, first, dob) index alone.
+_INDEXED = (Person.id, Person.first_name, Person.last_name, Person.date_of_birth)
+
+
+def _candidates(session: Session, first: str | None, last: str, config: MatchingConfig) -> list[_Record]:
     first = (first or "").strip() or None
     forms = sorted(config.forms(first)) if first else []
     queries = []
@@ -331,7 +346,7 @@ def _candidates(session: Session, first: str | None, last: str, config: Matching
     if first:
         initial = _plain(first)[:1] or first[:1]
         queries.append(
-            select(Person).where(
+            select(*_INDEXED).where(
                 same_last,
                 or_(
                     Person.first_name.in_(_spellings([first, *forms])),
@@ -342,21 +357,23 @@ def _candidates(session: Session, first: str | None, last: str, config: Matching
         )
         if len(_plain(last)) >= 3:
             queries.append(
-                select(Person).where(
+                select(*_INDEXED).where(
                     _starts_with(Person.last_name, last.strip()[:2]),
                     Person.first_name.in_(_spellings([first, *forms])),
                 )
             )
         queries.append(
-            select(Person).where(Person.last_name.in_(_spellings([first])), Person.first_name.in_(_spellings([last])))
+            select(*_INDEXED).where(
+                Person.last_name.in_(_spellings([first])), Person.first_name.in_(_spellings([last]))
+            )
         )
     else:
-        queries.append(select(Person).where(same_last))
-    found: dict[int, Person] = {}
+        queries.append(select(*_INDEXED).where(same_last))
+    found: dict[int, _Record] = {}
     for q in queries:
-        for person in session.scalars(q.order_by(Person.id).limit(CANDIDATES_PER_QUERY)):
-            found.setdefault(person.id, person)
-    return list(found.values())
+        for row in session.execute(q.limit(CANDIDATES_PER_QUERY)):
+            found.setdefault(row[0], _Record(*row))
+    return sorted(found.values(), key=lambda r: r.id)
 
 
 def _ties(session: Session, ids: list[int], premise: Premise | None, before: datetime) -> dict[int, str]:
@@ -402,7 +419,7 @@ def match_person(
         return Matches(None, ())
     last = (last_name or "").strip()
     w, bands = config.weights, config.bands
-    scored: list[tuple[float, tuple[str, ...], Person]] = []
+    scored: list[tuple[float, tuple[str, ...], _Record]] = []
     for person in _candidates(session, first_name, last, config):
         names = score_names(first_name, last, person.first_name, person.last_name, config=config)
         if names is None:
@@ -417,7 +434,7 @@ def match_person(
     scored = sorted((s for s in scored if s[0] + best_tie >= bands.possible), key=lambda s: (-s[0], s[2].id))
     scored = scored[:TIED_CANDIDATES]
     ties = _ties(session, [p.id for _, _, p in scored], premise, at)
-    final: list[tuple[float, tuple[str, ...], Person]] = []
+    final: list[tuple[float, tuple[str, ...], _Record]] = []
     for points, reasons, person in scored:
         tie = ties.get(person.id)
         if tie == "premise":
@@ -427,13 +444,15 @@ def match_person(
         if points >= bands.possible:
             final.append((points, reasons, person))
     final.sort(key=lambda s: (-s[0], s[2].id))
+    ids = [r.id for _, _, r in final]
+    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids)))} if ids else {}
     confirmed = None
     if final and final[0][0] >= bands.confirmed:
         runner_up = final[1][0] if len(final) > 1 else float("-inf")
         if final[0][0] - runner_up >= bands.margin:
-            confirmed = Candidate(final[0][2], final[0][0], final[0][1], "confirmed")
+            confirmed = Candidate(people[final[0][2].id], final[0][0], final[0][1], "confirmed")
             final = final[1:]
-    return Matches(confirmed, tuple(Candidate(p, s, r, "possible") for s, r, p in final))
+    return Matches(confirmed, tuple(Candidate(people[p.id], s, r, "possible") for s, r, p in final))
 
 
 # --------------------------------------------------------------------------- people of a premise
@@ -448,11 +467,19 @@ class PremiseParty:
 
 
 def premise_parties(session: Session, *, premise: Premise, before: datetime, limit: int = 8) -> list[PremiseParty]:
-    """The people most often named in prior calls at PREMISE (residents, frequent callers and subjects)."""
-    rows = session.execute(
-        select(CallPerson.person_id, CallPerson.role, Call.id, Call.received_at)
-        .join(Call, Call.id == CallPerson.call_id)
+    """The people most often named in the last PARTY_CALLS calls at PREMISE before BEFORE (residents,
+    frequent callers and subjects); a busy address's whole history would cost too much per briefing."""
+    recent = (
+        select(Call.id, Call.received_at)
         .where(Call.premise_id == premise.id, Call.received_at < before)
+        .order_by(Call.received_at.desc())
+        .limit(PARTY_CALLS)
+        .subquery()
+    )
+    rows = session.execute(
+        select(CallPerson.person_id, CallPerson.role, recent.c.id, recent.c.received_at).join(
+            recent, recent.c.id == CallPerson.call_id
+        )
     ).all()
     calls: dict[int, set[int]] = {}
     roles: dict[int, dict[str, int]] = {}
