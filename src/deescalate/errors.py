@@ -56,6 +56,8 @@ class Code(StrEnum):
     E087 = "database cannot be opened or brought up to date"
     E088 = "a field the NENA EIDO standard requires is missing"
     E089 = "PIDF-LO location is not valid"
+    E097 = "time zone setting is not a known IANA zone"
+    E098 = "person-matching weights file is invalid"
 
 
 class _Located:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from deescalate.errors import Code, ConfigError
 
@@ -31,6 +32,8 @@ class Settings:
     whisper_decoding: str = "accurate"
     # Records store: sqlite:///path/to/file.db or postgresql+psycopg://user@host/db, see store.db.
     database_url: str = "sqlite:///deescalate.db"
+    # The agency's IANA time zone: times in call files and CSVs that carry no UTC offset are read in it.
+    timezone: str = "UTC"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -55,7 +58,18 @@ class Settings:
                     Code.E060,
                     f"{PREFIX}{f.name.upper()}={raw!r} must be a positive whole number",
                 ) from None
+        if "timezone" in values:
+            _check_zone(str(values["timezone"]))
         return cls(**values)  # type: ignore[arg-type]
+
+
+def _check_zone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            Code.E097, f"{PREFIX}TIMEZONE={name!r} is not a known IANA time zone (for example America/Chicago)"
+        ) from None
 
 
 def get_settings() -> Settings:

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from deescalate.errors import Code, InputError
-from deescalate.store.eido import callback_number, layout_of
+from deescalate.store.eido import callback_number, layout_of, read_eido
 from deescalate.store.importers import read_call_file, store_message
 from deescalate.store.models import Call, CallPerson
 from deescalate.store.pidflo import parse_pidflo
@@ -80,10 +80,12 @@ def test_eido_current_layout_reads() -> None:
 
 def test_eido_draft_2020_reads_and_keeps_naive_times_naive() -> None:
     assert layout_of(_doc(DRAFT)) == "draft-2020"
-    call = read_call_file(DRAFT)
+    raw = read_eido(_doc(DRAFT), file=str(DRAFT))
+    assert raw.received_at == datetime(2020, 10, 29, 18, 39, 50)  # activityDateRange start, no offset
+    assert raw.received_at.tzinfo is None and raw.updated_at is not None and raw.updated_at.tzinfo is None
+    call = read_call_file(DRAFT)  # the call file is read in the agency's zone (UTC unless set)
+    assert call.received_at == datetime(2020, 10, 29, 18, 39, 50, tzinfo=UTC)
     assert call.incident_id == "urn:emergency:uid:incidentid:4471:psap.allegheny.pa.us"
-    assert call.received_at == datetime(2020, 10, 29, 18, 39, 50)  # activityDateRange start, no offset
-    assert call.received_at.tzinfo is None and call.updated_at is not None and call.updated_at.tzinfo is None
     assert call.address == "2215 Sarah Street" and (call.latitude, call.longitude) == (40.4282, -79.9731)
     assert call.callbacks == ["+14125550163", "+14125550177"]
     assert [(p.name, p.role) for p in call.persons] == [("Ruth Kaminski", "caller"), ("Walter Price", "other")]

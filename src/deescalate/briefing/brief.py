@@ -14,14 +14,14 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from deescalate.briefing.call import CallIn, PersonIn
+from deescalate.briefing.call import CallIn
 from deescalate.briefing.cautions import BannerLine, caution_banner
 from deescalate.briefing.rules import (
     Facts,
@@ -36,7 +36,9 @@ from deescalate.briefing.rules import (
 )
 from deescalate.checklist import load_checklist
 from deescalate.store.addresses import normalize_address
+from deescalate.store.matching import MatchingConfig, load_matching, match_person, premise_parties, stated_age
 from deescalate.store.models import Call, CallPerson, Flag, Person, Premise
+from deescalate.zones import agency_zone, localize_call
 
 RECENT_CALLS = 5
 PERSON_RECENT_CALLS = 3
@@ -83,11 +85,30 @@ class PriorCall:
 
 @dataclass(frozen=True)
 class PersonHistory:
+    """A person named in the call: the confirmed record (known) and the possible ones, each with its flags."""
+
     name: str
     role: str
     known: bool
     prior_calls: int
     recent: tuple[PriorCall, ...]
+    flags: tuple[FlagView, ...]
+    match: str = "confirmed"  # confirmed / possible / none
+    score: float | None = None
+    reasons: tuple[str, ...] = ()  # why this record is (possibly) the person, e.g. "same surname and first initial"
+    date_of_birth: str | None = None  # the record's
+    possible_matches: tuple[PersonHistory, ...] = ()
+
+
+@dataclass(frozen=True)
+class PremiseParty:
+    """Someone tied to the premise by prior calls (a resident, a frequent caller or subject)."""
+
+    name: str
+    date_of_birth: str | None
+    calls: int
+    roles: dict[str, int]
+    last_seen: str
     flags: tuple[FlagView, ...]
 
 
@@ -138,6 +159,7 @@ class Briefing:
     policy: tuple[Excerpt, ...]
     generated_ms: float = field(default=0.0)
     cautions: tuple[BannerLine, ...] = ()  # the officer-safety banner, most dangerous first
+    premise_people: tuple[PremiseParty, ...] = ()
 
     def to_json_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -185,20 +207,28 @@ def _priority(value: str | None) -> int | None:
     return int(m.group(0)) if m else None
 
 
-def _spellings(name: str) -> list[str]:
-    # Comparing lower(name) would skip the name index and scan every person; records hold a name in one of these.
-    return sorted({name, name.lower(), name.upper(), name.title(), name.capitalize()})
+# Officer-safety flags of a possible match or of someone tied to the premise count as known
+# hazards (never hidden), named as what they are: "(active flag on Dana Whitfield (possible match))".
+OFFICER_SAFETY = frozenset({"weapon", "violence_toward_officers"})
+POSSIBLE_SHOWN = 3
 
 
-def _find_person(session: Session, p: PersonIn) -> Person | None:
-    if not p.last_name:
-        return None
-    q = select(Person).where(Person.last_name.in_(_spellings(p.last_name)))
-    if p.first_name:
-        q = q.where(Person.first_name.in_(_spellings(p.first_name)))
-    if p.date_of_birth:
-        q = q.where(Person.date_of_birth == p.date_of_birth)
-    return session.scalars(q.limit(2)).first()
+def _history(session: Session, person: Person, at: datetime) -> tuple[int, tuple[PriorCall, ...], list[Flag]]:
+    # a person can be on one call twice (caller and victim): count and list calls once
+    n_calls = session.scalar(
+        select(func.count(func.distinct(CallPerson.call_id)))
+        .join(Call, Call.id == CallPerson.call_id)
+        .where(CallPerson.person_id == person.id, Call.received_at < at)
+    )
+    their_ids = select(CallPerson.call_id).where(CallPerson.person_id == person.id).distinct()
+    their_calls = session.scalars(
+        select(Call)
+        .where(Call.id.in_(their_ids), Call.received_at < at)
+        .order_by(Call.received_at.desc())
+        .limit(PERSON_RECENT_CALLS)
+    ).all()
+    flags = list(session.scalars(select(Flag).where(Flag.person_id == person.id)))
+    return int(n_calls or 0), tuple(_prior(c, at) for c in their_calls), flags
 
 
 def brief(
@@ -208,12 +238,19 @@ def brief(
     rules: RuleBook | None = None,
     policy: PolicyPack | None = None,
     now: datetime | None = None,
+    zone: tzinfo | None = None,
+    matching: MatchingConfig | None = None,
 ) -> Briefing:
+    """The briefing for CALL. History (prior calls, flag status and ages) is measured from the call's
+    received time; NOW (default: the clock) only says how long ago it was received. Times without an
+    offset are read in ZONE (default: the agency's, DEESCALATE_TIMEZONE)."""
     started = time.perf_counter()
     rules = rules or load_rules()
     policy = policy or load_policy()
     now = now or datetime.now(UTC)
-    since = now - timedelta(days=rules.lookback_days)
+    call = localize_call(call, zone=zone or agency_zone())
+    at = call.received_at.astimezone(UTC)  # the store holds UTC; SQLite compares the digits
+    since = at - timedelta(days=rules.lookback_days)
 
     premise = None
     if call.address:
@@ -224,59 +261,27 @@ def brief(
     if premise is not None:
         rows = session.execute(
             select(Call.type_text, func.count())
-            .where(Call.premise_id == premise.id, Call.received_at >= since, Call.received_at < now)
+            .where(Call.premise_id == premise.id, Call.received_at >= since, Call.received_at < at)
             .group_by(Call.type_text)
         ).all()
         counts = dict(sorted(((t or "unknown", n) for t, n in rows), key=lambda kv: -kv[1]))
         recent = [
-            _prior(c, now)
+            _prior(c, at)
             for c in session.scalars(
                 select(Call)
-                .where(Call.premise_id == premise.id, Call.received_at < now, Call.number != call.number)
+                .where(Call.premise_id == premise.id, Call.received_at < at, Call.number != call.number)
                 .order_by(Call.received_at.desc())
                 .limit(RECENT_CALLS)
             )
         ]
-    source_numbers: dict[int, str] = {}
     premise_flag_rows = list(session.scalars(select(Flag).where(Flag.premise_id == premise.id))) if premise else []
 
-    people: list[PersonHistory] = []
-    person_flag_rows: list[tuple[str, Flag]] = []
-    for p in call.persons:
-        found = _find_person(session, p)
-        if found is None:
-            people.append(PersonHistory(p.name, p.role, False, 0, (), ()))
-            continue
-        # a person can be on one call twice (caller and victim): count and list calls once
-        n_calls = session.scalar(
-            select(func.count(func.distinct(CallPerson.call_id))).where(CallPerson.person_id == found.id)
-        )
-        their_ids = select(CallPerson.call_id).where(CallPerson.person_id == found.id).distinct()
-        their_calls = session.scalars(
-            select(Call)
-            .where(Call.id.in_(their_ids), Call.received_at < now)
-            .order_by(Call.received_at.desc())
-            .limit(PERSON_RECENT_CALLS)
-        ).all()
-        flags = list(session.scalars(select(Flag).where(Flag.person_id == found.id)))
-        person_flag_rows += [(found.name, f) for f in flags]
-        people.append(
-            PersonHistory(found.name, p.role, True, int(n_calls or 0), tuple(_prior(c, now) for c in their_calls), ())
-        )
-
-    all_flags = [(name, f) for name, f in person_flag_rows] + [("premise", f) for f in premise_flag_rows]
-    ids = {f.source_call_id for _, f in all_flags if f.source_call_id}
-    if ids:
-        source_numbers = dict(session.execute(select(Call.id, Call.number).where(Call.id.in_(ids))).all())  # type: ignore[arg-type]
-    views = [(name, _flag_view(f, name, now, source_numbers)) for name, f in all_flags]
-    people = [
-        PersonHistory(h.name, h.role, h.known, h.prior_calls, h.recent, tuple(v for n, v in views if n == h.name))
-        if h.known
-        else h
-        for h in people
-    ]
-    premise_flags = [v for n, v in views if n == "premise"]
-    active = [v for _, v in views if v.status != "expired"]
+    people, premise_people, active_elsewhere, person_views = _people(
+        session, call, at=at, premise=premise, config=matching or load_matching()
+    )
+    premise_numbers = _numbers(session, premise_flag_rows)
+    premise_flags = [_flag_view(f, "premise", at, premise_numbers) for f in premise_flag_rows]
+    active = [v for v in person_views + premise_flags if v.status != "expired"] + active_elsewhere
 
     said = " ".join(filter(None, [call.narrative, *(n.text for n in call.notes)]))
     facts = Facts(
@@ -316,7 +321,106 @@ def brief(
         policy=excerpts,
         generated_ms=round((time.perf_counter() - started) * 1000, 2),
         cautions=caution_banner(call.cautions),
+        premise_people=tuple(premise_people),
     )
+
+
+def _numbers(session: Session, flags: list[Flag]) -> dict[int, str]:
+    """Call numbers of the flags' source calls."""
+    ids = {f.source_call_id for f in flags if f.source_call_id}
+    if not ids:
+        return {}
+    return dict(session.execute(select(Call.id, Call.number).where(Call.id.in_(ids))).all())  # type: ignore[arg-type]
+
+
+def _people(
+    session: Session, call: CallIn, *, at: datetime, premise: Premise | None, config: MatchingConfig
+) -> tuple[list[PersonHistory], list[PremiseParty], list[FlagView], list[FlagView]]:
+    """The named people (confirmed and possible records), the people tied to the premise, the active
+    officer-safety flags of possible matches and premise people, and the flag views of confirmed records."""
+    people: list[PersonHistory] = []
+    shown: set[int] = set()
+    confirmed_views: list[FlagView] = []
+    elsewhere: list[FlagView] = []
+    for p in call.persons:
+        found = match_person(
+            session,
+            first_name=p.first_name,
+            last_name=p.last_name,
+            date_of_birth=p.date_of_birth,
+            age=stated_age(p.description),
+            premise=premise,
+            at=at,
+            config=config,
+        )
+        possible: list[PersonHistory] = []
+        for candidate in found.possible[:POSSIBLE_SHOWN]:
+            n, recent, flags = _history(session, candidate.person, at)
+            name = candidate.person.name
+            views = tuple(_flag_view(f, f"{name} (possible match)", at, _numbers(session, flags)) for f in flags)
+            elsewhere += [v for v in views if v.status != "expired" and v.category in OFFICER_SAFETY]
+            possible.append(
+                PersonHistory(
+                    name,
+                    p.role,
+                    False,
+                    n,
+                    recent,
+                    views,
+                    "possible",
+                    candidate.score,
+                    candidate.reasons,
+                    _day(candidate.person.date_of_birth),
+                )
+            )
+            shown.add(candidate.person.id)
+        c = found.confirmed
+        if c is None:
+            people.append(PersonHistory(p.name, p.role, False, 0, (), (), "none", possible_matches=tuple(possible)))
+            continue
+        shown.add(c.person.id)
+        n, recent, flags = _history(session, c.person, at)
+        views = tuple(_flag_view(f, c.person.name, at, _numbers(session, flags)) for f in flags)
+        confirmed_views += views
+        people.append(
+            PersonHistory(
+                c.person.name,
+                p.role,
+                True,
+                n,
+                recent,
+                views,
+                "confirmed",
+                c.score,
+                c.reasons,
+                _day(c.person.date_of_birth),
+                tuple(possible),
+            )
+        )
+
+    parties: list[PremiseParty] = []
+    if premise is not None:
+        tied = [t for t in premise_parties(session, premise=premise, before=at) if t.person.id not in shown]
+        all_flags = (
+            list(session.scalars(select(Flag).where(Flag.person_id.in_([t.person.id for t in tied])))) if tied else []
+        )
+        numbers = _numbers(session, all_flags)
+        for t in tied:
+            name = t.person.name
+            views = tuple(
+                _flag_view(f, f"{name} (tied to the premise)", at, numbers)
+                for f in all_flags
+                if f.person_id == t.person.id
+            )
+            elsewhere += [v for v in views if v.status != "expired" and v.category in OFFICER_SAFETY]
+            parties.append(
+                PremiseParty(name, _day(t.person.date_of_birth), t.calls, t.roles, _iso(t.last_seen) or "", views)
+            )
+    return people, parties, elsewhere, confirmed_views
+
+
+def _day(d: date | None) -> str | None:
+    return d.isoformat() if d else None
 
 
 def _call_line(call: CallIn, now: datetime) -> str:

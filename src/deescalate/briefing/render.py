@@ -11,7 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from deescalate.briefing.brief import Answer, Briefing, FlagView
+from deescalate.briefing.brief import Answer, Briefing, FlagView, PersonHistory, PremiseParty
 from deescalate.briefing.cautions import BannerLine
 
 STATUS_STYLE = {"known": "green", "partly known": "yellow", "unknown": "red"}
@@ -59,6 +59,42 @@ def _call_extras(b: Briefing) -> list[object]:
             body.append(f"{n['text']}\n")
         out.append(Panel(body, title="Call notes (verbatim)", expand=True))
     return out
+def _reasons(h: PersonHistory) -> str:
+    return "; ".join(h.reasons) + (f" (score {h.score:.0f})" if h.score is not None else "")
+
+
+def _possible_title(h: PersonHistory, m: PersonHistory) -> str:
+    born = f", born {m.date_of_birth}" if m.date_of_birth else ""
+    return f"POSSIBLE MATCH for {h.name}: record {m.name}{born}"
+
+
+def _possible_panel(h: PersonHistory, m: PersonHistory) -> Panel:
+    body = Text("not confirmed: check before acting on it\n", style="bold yellow")
+    body.append(f"why: {_reasons(m)}\n")
+    body.append(f"{m.prior_calls} prior calls\n")
+    for c in m.recent:
+        body.append(f"  {c.when[:10]}  {c.number}  {c.type}\n", style="dim")
+    for v in m.flags:
+        body.append_text(_flag_line(v))
+        body.append("\n")
+    return Panel(body, title=_possible_title(h, m), border_style="yellow", expand=True)
+
+
+def _party_line(p: PremiseParty) -> str:
+    born = f", born {p.date_of_birth}" if p.date_of_birth else ""
+    roles = ", ".join(f"{role} {n}" for role, n in sorted(p.roles.items(), key=lambda kv: -kv[1]))
+    return f"{p.name}{born}: {p.calls} prior calls here ({roles}), last {p.last_seen[:10]}"
+
+
+def _premise_people_panel(parties: tuple[PremiseParty, ...]) -> Panel:
+    body = Text()
+    for p in parties:
+        body.append(_party_line(p) + "\n")
+        for v in p.flags:
+            body.append("  ")
+            body.append_text(_flag_line(v))
+            body.append("\n")
+    return Panel(body, title="People tied to this premise (residents and frequent parties, from prior calls)")
 
 
 def to_rich(b: Briefing) -> Group:
@@ -108,12 +144,17 @@ def to_rich(b: Briefing) -> Group:
 
     for h in b.people:
         body = Text(f"{h.role}; " + (f"{h.prior_calls} prior calls" if h.known else "no record found") + "\n")
+        if h.known and h.reasons:
+            body.append(f"  matched: {_reasons(h)}\n", style="dim")
         for c in h.recent:
             body.append(f"  {c.when[:10]}  {c.number}  {c.type}\n", style="dim")
         for v in h.flags:
             body.append_text(_flag_line(v))
             body.append("\n")
         parts.append(Panel(body, title=h.name, expand=True))
+        parts += [_possible_panel(h, match) for match in h.possible_matches]
+    if b.premise_people:
+        parts.append(_premise_people_panel(b.premise_people))
 
     if b.resources:
         r = Table(title="Recommended resources", expand=True)
@@ -175,10 +216,18 @@ def to_html(b: Briefing) -> str:
     counts = ", ".join(f"{e(t)} ×{n}" for t, n in b.premise_counts.items())
     people = "".join(
         f"<section><h3>{e(h.name)} <small>({e(h.role)}; "
-        f"{str(h.prior_calls) + ' prior calls' if h.known else 'no record found'})</small></h3><ul>{flags(h.flags)}</ul>"
-        "</section>"
+        f"{str(h.prior_calls) + ' prior calls' if h.known else 'no record found'})</small></h3>"
+        + (f"<p><small>matched: {e(_reasons(h))}</small></p>" if h.known and h.reasons else "")
+        + f"<ul>{flags(h.flags)}</ul></section>"
+        + "".join(
+            f"<section class='possible'><h3>{e(_possible_title(h, m))}</h3>"
+            f"<p><b>Not confirmed: check before acting on it.</b> Why: {e(_reasons(m))}; {m.prior_calls} prior calls</p>"
+            f"<ul>{flags(m.flags)}</ul></section>"
+            for m in h.possible_matches
+        )
         for h in b.people
     )
+    parties = "".join(f"<li>{e(_party_line(p))}<ul>{flags(p.flags)}</ul></li>" for p in b.premise_people)
     resources = "".join(
         f"<tr><td>{e(x.resource)}</td><td>{e(x.reason)}</td><td><code>{e(x.rule)}</code></td></tr>" for x in b.resources
     )
@@ -209,7 +258,7 @@ def to_html(b: Briefing) -> str:
 body{{font:15px/1.45 system-ui,sans-serif;max-width:1100px;margin:1.5em auto;padding:0 1em;color:#1d1d1d}}
 table{{border-collapse:collapse;width:100%}} td,th{{border-bottom:1px solid #ddd;padding:.35em .5em;vertical-align:top;text-align:left}}
 .triage{{border-left:6px solid #6a3d9a;background:#f5f0fa;padding:.6em 1em}} .expired{{color:#888;text-decoration:line-through}}
-.review-due{{color:#b26a00}} .safety{{border:3px solid #b3261e;background:#fdecea;padding:.5em 1em;margin-bottom:1em}} .warn{{background:#fff3cd;padding:.4em .8em}} q{{font-style:italic}} small{{color:#666}}
+.review-due{{color:#b26a00}} .safety{{border:3px solid #b3261e;background:#fdecea;padding:.5em 1em;margin-bottom:1em}} .possible{{border-left:6px solid #b26a00;background:#fff8e6;padding:.2em .8em}} .warn{{background:#fff3cd;padding:.4em .8em}} q{{font-style:italic}} small{{color:#666}}
 </style></head><body>
 {banner}<h1>{e(b.call_line)}</h1>{extras}
 <div class="triage"><b>{e(OUTCOME_WORDS[b.triage.outcome])}</b>{responder}<br>{e(b.triage.reason)}<br><small>rule {e(b.triage.rule)}</small></div>
@@ -218,6 +267,7 @@ table{{border-collapse:collapse;width:100%}} td,th{{border-bottom:1px solid #ddd
 <h2>Premise history</h2><p>{e(b.premise or "no premise record")} — {counts or "no calls"} (last {b.lookback_days} days)</p>
 <table><tr><th>Date</th><th>Call</th><th>Type</th><th>Disposition</th><th>Officer</th></tr>{recent}</table><ul>{flags(b.premise_flags)}</ul>
 <h2>People</h2>{people or "<p>none named</p>"}
+<h2>People tied to this premise</h2><ul>{parties or "<li>none on record</li>"}</ul>
 <h2>Recommended resources</h2><table><tr><th>Resource</th><th>Why</th><th>Rule</th></tr>{resources}</table>
 <h2>Policy and law — {e(b.policy_name)}</h2>{example}{policy}
 <footer><small>Built in {b.generated_ms:.1f} ms from agency records. Check facts before acting on them.</small></footer>

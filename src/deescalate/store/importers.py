@@ -36,6 +36,7 @@ from deescalate.store.addresses import normalize_address
 from deescalate.store.eido import looks_like_eido, read_eido
 from deescalate.store.eido import person_role as _role
 from deescalate.store.models import Base, Call, CallPerson, Person, PersonRole, Premise
+from deescalate.zones import agency_zone, localize_call, to_utc
 
 # --------------------------------------------------------------------------- call files
 
@@ -48,16 +49,19 @@ def read_call_file(path: Path | str, settings: Settings | None = None) -> CallIn
 
     EIDO: either layout of NENA's published schema (the current STA-021.1 one and
     the 2020 draft); see ``deescalate.store.eido``.
+    Timestamps without a UTC offset are read in the agency's time zone
+    (DEESCALATE_TIMEZONE, default UTC).
     """
     path = Path(path)
     file = str(path)
-    data = parse_json(read_text(path, settings or get_settings()), file)
+    settings = settings or get_settings()
+    data = parse_json(read_text(path, settings), file)
     if not isinstance(data, dict):
         raise InputError(Code.E081, f"top level is a JSON {type(data).__name__}, not an object", file=file)
     if "number" in data or "received_at" in data:
-        return _from_simple(data, file)
+        return localize_call(_from_simple(data, file), zone=agency_zone(settings))
     if looks_like_eido(data):
-        return read_eido(data, file=file)
+        return localize_call(read_eido(data, file=file), zone=agency_zone(settings))
     raise InputError(
         Code.E081,
         "neither the simple call layout (number, received_at, ...) nor NENA EIDO ($id, eidoVersion, ...Component)",
@@ -105,12 +109,12 @@ class Stored:
     notes_added: int = 0
 
 
-def store_call(session: Session, call: CallIn, *, source: str | None) -> Call:
+def store_call(session: Session, call: CallIn, *, source: str | None, zone: tzinfo | None = None) -> Call:
     """Store CALL (see ``store_message``) and return its row."""
-    return store_message(session, call=call, source=source).call
+    return store_message(session, call=call, source=source, zone=zone).call
 
 
-def store_message(session: Session, *, call: CallIn, source: str | None) -> Stored:
+def store_message(session: Session, *, call: CallIn, source: str | None, zone: tzinfo | None = None) -> Stored:
     """Store CALL: its premise upserted by normalised address, its persons matched by
     (last name, first name, date of birth) or created, each linked in their role.
 
@@ -118,8 +122,9 @@ def store_message(session: Session, *, call: CallIn, source: str | None) -> Stor
     one incident), else the same number; fields the new message carries replace the
     stored ones, its persons are added, and its notes not already stored are appended.
     A message older than the stored one (by ``updated_at``) changes nothing and says
-    so. Nothing is committed here.
+    so. Nothing is committed here. A time without an offset is read in ZONE (default: the agency's).
     """
+    zone = zone or agency_zone()
     number = _fit(call.number, Call.number) or call.number
     row = None
     if call.incident_id:
@@ -127,19 +132,19 @@ def store_message(session: Session, *, call: CallIn, source: str | None) -> Stor
     if row is None:
         row = session.scalar(select(Call).where(Call.number == number))
     if row is not None and row.updated_at is not None and call.updated_at is not None:
-        new, stored = _utc(call.updated_at), _utc(row.updated_at)
+        new, stored = _utc(call.updated_at, zone), _utc(row.updated_at, UTC)
         if new < stored:
             message = f"call {row.number}: message of {new.isoformat()} is older than the stored {stored.isoformat()}"
             return Stored(row, "ignored", message + "; ignored")
     premise = _premise(session, call.address, call.latitude, call.longitude)  # queries before the new row exists
     created = row is None
     if row is None:
-        row = Call(number=number, received_at=_utc(call.received_at))
+        row = Call(number=number, received_at=_utc(call.received_at, zone))
         session.add(row)
     if call.incident_id:
         row.incident_id = _fit(call.incident_id, Call.incident_id)
     if call.updated_at is not None:
-        row.updated_at = _utc(call.updated_at)
+        row.updated_at = _utc(call.updated_at, zone)
     stored_notes = list(row.notes or [])
     seen = {(n.get("at"), n.get("author"), n.get("text")) for n in stored_notes}
     for n in call.notes:
@@ -151,7 +156,7 @@ def store_message(session: Session, *, call: CallIn, source: str | None) -> Stor
     added = len(stored_notes) - len(row.notes or [])
     if added:
         row.notes = stored_notes  # a new list, so the JSON column is seen as changed
-    row.received_at = _utc(call.received_at)
+    row.received_at = _utc(call.received_at, zone)
     narrative = call.narrative
     if narrative is None:
         words = [n.text for n in call.notes if (n.author or "").casefold() == PersonRole.caller.value]
@@ -188,9 +193,9 @@ def store_message(session: Session, *, call: CallIn, source: str | None) -> Stor
     return Stored(row, outcome, f"call {row.number}: {outcome}, {added} new notes", added)
 
 
-def _utc(t: datetime) -> datetime:
-    """Every stored time is UTC; a time without an offset is taken as UTC."""
-    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+def _utc(t: datetime, zone: tzinfo) -> datetime:
+    """Every stored time is UTC; a time without an offset is read in ZONE (the agency's)."""
+    return to_utc(t, zone)
 
 
 def _fit(value: str | None, column: Any) -> str | None:
@@ -264,7 +269,7 @@ class CsvLayout:
     name: str
     columns: Mapping[str, tuple[str, ...]]
     time_formats: tuple[str, ...] = ()  # strptime formats, tried after ISO 8601
-    timezone: str | None = None  # the zone of times without an offset; None: UTC
+    timezone: str | None = None  # the zone of times without an offset; None: the agency's (DEESCALATE_TIMEZONE)
     signature: frozenset[str] = frozenset()  # header columns that identify the layout
 
 
@@ -363,7 +368,7 @@ def load_mapping(path: Path) -> CsvLayout:
       type_text: [Final Type, Initial Type]
       address: Block Address
     time_format: "%m/%d/%Y %H:%M"     # optional; ISO 8601 is always tried first
-    timezone: America/Denver          # optional; times without an offset are UTC otherwise
+    timezone: America/Denver          # optional; else times without an offset are in DEESCALATE_TIMEZONE
     """
     file = str(path)
     try:
@@ -407,9 +412,9 @@ def load_mapping(path: Path) -> CsvLayout:
 class _TimeParser:
     """ISO 8601 first, then the layout's formats (the last one that worked is tried first); to UTC."""
 
-    def __init__(self, formats: tuple[str, ...], zone: str | None) -> None:
+    def __init__(self, formats: tuple[str, ...], zone: tzinfo) -> None:
         self.formats = list(formats)
-        self.zone: tzinfo = ZoneInfo(zone) if zone else UTC
+        self.zone = zone
 
     def __call__(self, text: str) -> datetime | None:
         t: datetime | None
@@ -419,9 +424,7 @@ class _TimeParser:
             t = self._strptime(text)
             if t is None:
                 return None
-        if t.tzinfo is None:
-            t = t.replace(tzinfo=self.zone)
-        return t.astimezone(UTC)
+        return to_utc(t, self.zone)
 
     def _strptime(self, text: str) -> datetime | None:
         for i, fmt in enumerate(self.formats):
@@ -519,6 +522,7 @@ def import_csv(
     mapping_file: Path | None = None,
     progress: Callable[[int], None] | None = None,
     batch_size: int = BATCH_SIZE,
+    zone: tzinfo | None = None,
 ) -> ImportReport:
     """Import a calls-for-service CSV in batches; bad rows are reported by line and skipped.
 
@@ -527,7 +531,8 @@ def import_csv(
     on its own, so a bad row never loses earlier good ones. A call number already
     stored (or seen earlier in the file) is skipped and reported. With a Session,
     the session's transaction is committed with each batch. PROGRESS, when given,
-    is called with the number of rows read so far after every batch.
+    is called with the number of rows read so far after every batch. Times without an
+    offset are read in the layout's zone, else ZONE (default: the agency's, DEESCALATE_TIMEZONE).
     """
     path = Path(path)
     file = str(path)
@@ -564,7 +569,9 @@ def import_csv(
                     where="line 1",
                 )
         report = ImportReport(layout=chosen.name)
-        importer = _CsvImporter(_Target(session_or_engine), chosen, header, file, report, batch_size, progress)
+        importer = _CsvImporter(
+            _Target(session_or_engine), chosen, header, file, report, batch_size, progress, zone or agency_zone()
+        )
         try:
             importer.run(reader)
         finally:
@@ -596,6 +603,7 @@ class _CsvImporter:
         report: ImportReport,
         batch_size: int,
         progress: Callable[[int], None] | None,
+        zone: tzinfo,
     ) -> None:
         self.target, self.layout, self.file, self.report = target, layout, file, report
         self.batch_size, self.progress = max(1, batch_size), progress
@@ -617,7 +625,7 @@ class _CsvImporter:
                     file=file,
                     where="line 1",
                 )
-        self.parse_time = _TimeParser(layout.time_formats, layout.timezone)
+        self.parse_time = _TimeParser(layout.time_formats, ZoneInfo(layout.timezone) if layout.timezone else zone)
         self.source = file[-200:]
         self.premise_ids: dict[str, int] = {}  # normalised address -> id, committed premises only
         self.normalised: dict[str, str] = {}  # address as written -> normalised
