@@ -54,6 +54,8 @@ class Code(StrEnum):
     E085 = "row has the wrong number of columns"
     E086 = "call number is already stored"
     E087 = "database cannot be opened or brought up to date"
+    E094 = "CSV layouts file is invalid"
+    E095 = "store already has data"
 
 
 class _Located:
