@@ -34,8 +34,8 @@ from deescalate.briefing.rules import (
     topics,
 )
 from deescalate.checklist import load_checklist
-from deescalate.store.addresses import normalize_address
-from deescalate.store.models import Call, CallPerson, Flag, Person, Premise
+from deescalate.store.addresses import find_premise
+from deescalate.store.models import Call, CallPerson, Flag, Person
 
 RECENT_CALLS = 5
 PERSON_RECENT_CALLS = 3
@@ -215,7 +215,7 @@ def brief(
 
     premise = None
     if call.address:
-        premise = session.scalars(select(Premise).where(Premise.address == normalize_address(call.address))).first()
+        premise = find_premise(session, call.address)  # a house number also finds its block ("25XX ...")
     counts: dict[str, int] = {}
     recent: list[PriorCall] = []
     premise_flags: list[FlagView] = []

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -48,6 +47,7 @@ class PriorityScale(BaseModel):
 
     words: dict[str, Level | None] = {}
     numbers: dict[int, Level | None] = {}  # given: only these numbers; else 1..5 are taken as they are
+    above: Level | None = None  # the level of a number above every one in `numbers`
     leading_number: bool = False  # "2A": the number before the letters is the priority
 
     @field_validator("words")
@@ -67,10 +67,13 @@ class PriorityScale(BaseModel):
             return None
         n = int(m.group(1))
         if self.numbers:
+            if n not in self.numbers and self.above is not None and n > max(self.numbers):
+                return self.above
             return self.numbers.get(n)
         return n if 1 <= n <= 5 else None
 
 
+_STRPTIME = set("aAwdbBmyYHIpMSfzZjUWcxXGuV%")  # the directives datetime.strptime understands
 _NUMBER = re.compile(r"(\d+)(?:\.0+)?\Z")
 _LEADING = re.compile(r"(\d+)")
 
@@ -104,9 +107,10 @@ class LayoutSpec(BaseModel):
     @classmethod
     def _formats(cls, formats: list[str]) -> list[str]:
         for fmt in formats:
-            if "%" not in fmt:
+            directives = re.findall(r"%(.?)", fmt)
+            bad = [d for d in directives if d not in _STRPTIME]
+            if not directives or bad:
                 raise ValueError(f"{fmt!r} is not a strptime format")
-            datetime(2024, 1, 2, 3, 4, 5).strftime(fmt)  # a bad directive raises ValueError here
         return formats
 
     @field_validator("timezone")
