@@ -65,9 +65,9 @@ def demo_data_command(
 
 def import_calls_command(
     csv_file: Annotated[
-        Path, typer.Argument(help="Calls-for-service CSV (New Orleans or Seattle open-data layout, or --mapping).")
+        Path, typer.Argument(help="Calls-for-service CSV (a city open-data layout, see layouts.yaml, or --mapping).")
     ],
-    layout: Annotated[str | None, typer.Option("--layout", help="Force a built-in layout: nola or seattle.")] = None,
+    layout: Annotated[str | None, typer.Option("--layout", help="Force a built-in layout, e.g. new-orleans, detroit, baltimore.")] = None,
     mapping: Annotated[
         Path | None, typer.Option("--mapping", help="YAML mapping of our fields to your columns.")
     ] = None,
