@@ -67,7 +67,9 @@ def import_calls_command(
     csv_file: Annotated[
         Path, typer.Argument(help="Calls-for-service CSV (a city open-data layout, see layouts.yaml, or --mapping).")
     ],
-    layout: Annotated[str | None, typer.Option("--layout", help="Force a built-in layout, e.g. new-orleans, detroit, baltimore.")] = None,
+    layout: Annotated[
+        str | None, typer.Option("--layout", help="Force a built-in layout, e.g. new-orleans, detroit, baltimore.")
+    ] = None,
     mapping: Annotated[
         Path | None, typer.Option("--mapping", help="YAML mapping of our fields to your columns.")
     ] = None,
