@@ -714,7 +714,8 @@ class _CsvImporter:
         self.parse_time = _TimeParser(layout.time_formats, layout.timezone)
         self.source = file[-200:]
         self.premise_ids: dict[str, int] = {}  # normalised address -> id, committed premises only
-        self.normalised: dict[str, str] = {}  # address as written -> normalised
+        self.normalised: dict[str, str] = {}  # address as written -> normalised ("" when withheld)
+        self.levels: dict[str, int | None] = {}  # priority as written -> priority_level
         self.premises_loaded = False
 
     def run(self, reader: Iterator[list[str]]) -> None:
@@ -761,16 +762,28 @@ class _CsvImporter:
             if coords[0] is None and "latitude" in self.columns:
                 coords = _lat_lon(pick(row, "latitude"), pick(row, "longitude"))
             address = pick(row, "address")
-            if address is not None and is_withheld(address):
-                address = None  # "REDACTED", "UNKNOWN", "XX": published as withheld, never a premise
+            key = None
+            if address is not None:
+                key = self.normalised.get(address)
+                if key is None:
+                    # "REDACTED", "UNKNOWN", "XX": published as withheld, never a premise ("" marks it)
+                    withheld = is_withheld(address)
+                    key = self.normalised[address] = "" if withheld else normalize_address(address)[:200]
+                if not key:
+                    address = None
             priority = pick(row, "priority")
+            level = None
+            if priority is not None:
+                level = self.levels.get(priority, -1)
+                if level == -1:
+                    level = self.levels[priority] = self.layout.priority_level(priority)
             values: dict[str, Any] = {
                 "number": number,
                 "received_at": received_at,
                 "type_code": pick(row, "type_code"),
                 "type_text": pick(row, "type_text"),
                 "priority": priority,
-                "priority_level": self.layout.priority_level(priority),
+                "priority_level": level,
                 "address": address,
                 "latitude": coords[0],
                 "longitude": coords[1],
@@ -785,11 +798,6 @@ class _CsvImporter:
                 value = values.get(name)
                 if value is not None and len(value) > length:
                     values[name] = value[:length]
-            key = None
-            if address is not None:
-                key = self.normalised.get(address)
-                if key is None:
-                    key = self.normalised[address] = normalize_address(address)[:200] or ""
             pending.append((this, values, key or None, coords))
             if len(pending) >= self.batch_size:
                 self._flush(pending)
