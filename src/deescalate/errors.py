@@ -58,6 +58,8 @@ class Code(StrEnum):
     E089 = "PIDF-LO location is not valid"
     E097 = "time zone setting is not a known IANA zone"
     E098 = "person-matching weights file is invalid"
+    E094 = "CSV layouts file is invalid"
+    E095 = "store already has data"
 
 
 class _Located:

@@ -79,3 +79,15 @@ def test_cli_import_calls_skips_bad_rows_and_keeps_good_ones(tmp_path: Path) -> 
 
 def test_cli_import_calls_missing_file(tmp_path: Path) -> None:
     assert_one_line_error(run("import-calls", tmp_path / "nope.csv"), "nope.csv")
+
+
+def test_cli_demo_data_on_a_full_store_refuses_then_replace_rebuilds(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/full.db"
+    assert run("demo-data", "--calls", "200", "--seed", "2", "--db", db).returncode == 0
+    again = run("demo-data", "--calls", "300", "--seed", "3", "--db", db)
+    assert again.returncode == 2
+    assert_one_line_error(again, "E095")
+    assert "200 calls" in again.stderr and "--replace" in again.stderr
+    rebuilt = run("demo-data", "--calls", "300", "--seed", "3", "--replace", "--db", db)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "300 calls" in rebuilt.stderr

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from deescalate.errors import Code, InputError
 from deescalate.store.addresses import normalize_address
 from deescalate.store.db import open_store
 from deescalate.store.models import Flag, Premise
@@ -89,8 +90,11 @@ def test_same_seed_same_city_and_other_seed_other_city(tmp_path: Path) -> None:
 
 
 def test_refuses_a_store_that_has_data(city: City) -> None:
-    with pytest.raises(ValueError, match="empty store"):
+    before = {t: _rows(city.engine, f"SELECT count(*) FROM {t}")[0][0] for t in TABLES}
+    with pytest.raises(InputError) as caught:
         generate_city(city.engine, calls=10, seed=1, start=START)
+    assert caught.value.code is Code.E095 and "--replace" in str(caught.value) and "\n" not in str(caught.value)
+    assert {t: _rows(city.engine, f"SELECT count(*) FROM {t}")[0][0] for t in TABLES} == before
 
 
 def test_stats_match_the_tables(city: City) -> None:

@@ -35,7 +35,7 @@ from deescalate.briefing.rules import (
     topics,
 )
 from deescalate.checklist import load_checklist
-from deescalate.store.addresses import normalize_address
+from deescalate.store.addresses import find_premise
 from deescalate.store.matching import MatchingConfig, load_matching, match_person, premise_parties, stated_age
 from deescalate.store.models import Call, CallPerson, Flag, Person, Premise
 from deescalate.zones import agency_zone, localize_call
@@ -254,7 +254,7 @@ def brief(
 
     premise = None
     if call.address:
-        premise = session.scalars(select(Premise).where(Premise.address == normalize_address(call.address))).first()
+        premise = find_premise(session, call.address)  # a house number also finds its block ("25XX ...")
     counts: dict[str, int] = {}
     recent: list[PriorCall] = []
     premise_flags: list[FlagView] = []

@@ -59,6 +59,8 @@ def _call_extras(b: Briefing) -> list[object]:
             body.append(f"{n['text']}\n")
         out.append(Panel(body, title="Call notes (verbatim)", expand=True))
     return out
+
+
 def _reasons(h: PersonHistory) -> str:
     return "; ".join(h.reasons) + (f" (score {h.score:.0f})" if h.score is not None else "")
 

@@ -34,18 +34,27 @@ def _progress() -> Progress:
 def demo_data_command(
     calls: Annotated[int, typer.Option("--calls", min=1, help="How many calls for service to generate.")] = 20_000,
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same city.")] = 1,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Delete everything already in the store and rebuild the city.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
-    """Build a synthetic city (premises, people, calls, caution flags) for the demo and benchmarks."""
+    """Build a synthetic city (premises, people, calls, caution flags) for the demo and benchmarks.
+
+    A store that already has data is refused, untouched, unless --replace."""
     from deescalate.store.db import database_url, make_engine, upgrade
-    from deescalate.store.synthetic import generate_city
+    from deescalate.store.synthetic import ensure_empty, generate_city
 
     url = db or database_url()
     engine = make_engine(url)
     upgrade(engine)
+    if not replace:
+        ensure_empty(engine)  # before the progress bar, so the refusal is the only line
     with _progress() as progress:
         task = progress.add_task("generating calls", total=calls)
-        stats = generate_city(engine, calls=calls, seed=seed, progress=lambda n: progress.update(task, completed=n))
+        stats = generate_city(
+            engine, calls=calls, seed=seed, replace=replace, progress=lambda n: progress.update(task, completed=n)
+        )
     err.print(
         f"{url}: {stats.calls:,} calls, {stats.premises:,} premises, {stats.persons:,} persons, "
         f"{stats.flags_active:,} active and {stats.flags_expired:,} expired flags in {stats.seconds:.1f} s",
@@ -56,9 +65,11 @@ def demo_data_command(
 
 def import_calls_command(
     csv_file: Annotated[
-        Path, typer.Argument(help="Calls-for-service CSV (New Orleans or Seattle open-data layout, or --mapping).")
+        Path, typer.Argument(help="Calls-for-service CSV (a city open-data layout, see layouts.yaml, or --mapping).")
     ],
-    layout: Annotated[str | None, typer.Option("--layout", help="Force a built-in layout: nola or seattle.")] = None,
+    layout: Annotated[
+        str | None, typer.Option("--layout", help="Force a built-in layout, e.g. new-orleans, detroit, baltimore.")
+    ] = None,
     mapping: Annotated[
         Path | None, typer.Option("--mapping", help="YAML mapping of our fields to your columns.")
     ] = None,

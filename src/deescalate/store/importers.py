@@ -13,14 +13,14 @@ import codecs
 import csv
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any, BinaryIO
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-import yaml
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -32,11 +32,29 @@ from deescalate.encounter.readers.common import read_text
 from deescalate.encounter.readers.json_formats import parse_json
 from deescalate.errors import Code, InputError
 from deescalate.settings import Settings, get_settings
-from deescalate.store.addresses import normalize_address
+from deescalate.store.addresses import block_range, is_withheld, normalize_address
 from deescalate.store.eido import looks_like_eido, read_eido
 from deescalate.store.eido import person_role as _role
+from deescalate.store.layouts import (
+    CSV_FIELDS,
+    LAYOUTS,
+    NEW_ORLEANS,
+    REQUIRED,
+    SEATTLE,
+    CsvLayout,
+    closest_layout,
+    detect_layout,
+    find_layout,
+    load_mapping,
+    priority_level,
+)
 from deescalate.store.models import Base, Call, CallPerson, Person, PersonRole, Premise
 from deescalate.zones import agency_zone, localize_call, to_utc
+
+__all__ = [
+    "BATCH_SIZE", "CSV_FIELDS", "LAYOUTS", "NEW_ORLEANS", "SEATTLE", "CsvLayout", "ImportReport",
+    "detect_layout", "import_csv", "load_mapping", "read_call_file", "store_call",
+]  # fmt: skip
 
 # --------------------------------------------------------------------------- call files
 
@@ -165,6 +183,7 @@ def store_message(session: Session, *, call: CallIn, source: str | None, zone: t
         "type_code": _fit(call.type_code, Call.type_code),
         "type_text": _fit(call.type_text, Call.type_text),
         "priority": _fit(call.priority, Call.priority),
+        "priority_level": priority_level(call.priority),
         "premise": premise,
         "address": _fit(call.address, Call.address),
         "latitude": call.latitude,
@@ -207,12 +226,12 @@ def _fit(value: str | None, column: Any) -> str | None:
 
 
 def _premise(session: Session, address: str | None, latitude: float | None, longitude: float | None) -> Premise | None:
-    key = _fit(normalize_address(address), Premise.address) if address else None
+    key = _fit(normalize_address(address), Premise.address) if address and not is_withheld(address) else None
     if not key:
         return None
     premise = session.scalar(select(Premise).where(Premise.address == key))
     if premise is None:
-        premise = Premise(address=key, latitude=latitude, longitude=longitude)
+        premise = Premise(address=key, latitude=latitude, longitude=longitude, **_range_columns(key))
         session.add(premise)
     elif premise.latitude is None and latitude is not None and longitude is not None:
         premise.latitude, premise.longitude = latitude, longitude
@@ -251,27 +270,7 @@ def _spellings(name: str) -> list[str]:
 
 # --------------------------------------------------------------------------- CSV bulk import
 
-# Our fields a CSV column can fill. "location" is one column holding both coordinates,
-# as "POINT (lon lat)" or "(lat, lon)".
-CSV_FIELDS = (
-    "number", "received_at", "type_code", "type_text", "priority", "address", "latitude", "longitude",
-    "location", "disposition", "units", "reporting_officer", "narrative",
-)  # fmt: skip
-_REQUIRED = ("number", "received_at")
-
 BATCH_SIZE = 5000
-
-
-@dataclass(frozen=True)
-class CsvLayout:
-    """How a CSV's columns map to our fields: each field from the first non-empty of its columns."""
-
-    name: str
-    columns: Mapping[str, tuple[str, ...]]
-    time_formats: tuple[str, ...] = ()  # strptime formats, tried after ISO 8601
-    timezone: str | None = None  # the zone of times without an offset; None: the agency's (DEESCALATE_TIMEZONE)
-    signature: frozenset[str] = frozenset()  # header columns that identify the layout
-
 
 _US_12H_FORMAT = "%m/%d/%Y %I:%M:%S %p"
 _US_12H = re.compile(r"(\d\d)/(\d\d)/(\d{4}) (\d\d):(\d\d):(\d\d) ([AP])M\Z")
@@ -292,45 +291,6 @@ def _us_12h(text: str) -> datetime | None:
         return None
 
 
-_US_TIMES = (_US_12H_FORMAT, "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%Y %b %d %I:%M:%S %p")
-
-NEW_ORLEANS = CsvLayout(
-    name="new-orleans",
-    columns={
-        "number": ("NOPD_Item",),
-        "received_at": ("TimeCreate",),
-        "type_code": ("Type_", "Type", "InitialType"),
-        "type_text": ("TypeText", "InitialTypeText"),
-        "priority": ("Priority", "InitialPriority"),
-        "address": ("BLOCK_ADDRESS",),
-        "location": ("Location",),
-        "disposition": ("DispositionText", "Disposition"),
-    },
-    time_formats=_US_TIMES,
-    timezone="America/Chicago",
-    signature=frozenset({"NOPD_Item", "TimeCreate", "TypeText"}),
-)
-
-SEATTLE = CsvLayout(
-    name="seattle",
-    columns={
-        "number": ("CAD Event Number",),
-        "received_at": ("Original Time Queued",),
-        "type_text": ("Final Call Type", "Initial Call Type"),
-        "priority": ("Priority",),
-        "latitude": ("Blurred_Latitude",),
-        "longitude": ("Blurred_Longitude",),
-        "disposition": ("Event Clearance Description",),
-    },
-    time_formats=_US_TIMES,
-    timezone="America/Los_Angeles",
-    signature=frozenset({"CAD Event Number", "Original Time Queued"}),
-)
-
-LAYOUTS = {layout.name: layout for layout in (NEW_ORLEANS, SEATTLE)}
-_ALIASES = {"nopd": "new-orleans", "nola": "new-orleans", "spd": "seattle"}
-
-
 @dataclass
 class ImportReport:
     rows_read: int = 0
@@ -349,82 +309,37 @@ class ImportReport:
         self.errors.append((line, f"{detail} [{code.name}]"))
 
 
-def detect_layout(header: Iterable[str]) -> CsvLayout | None:
-    """The built-in layout whose signature columns the header has, if any."""
-    names = {h.strip().casefold() for h in header}
-    for layout in LAYOUTS.values():
-        if {s.casefold() for s in layout.signature} <= names:
-            return layout
-    return None
-
-
-def load_mapping(path: Path) -> CsvLayout:
-    """A layout from a YAML mapping file, for example:
-
-    name: springfield                 # optional
-    columns:                          # our field: their column (or a list; the first non-empty wins)
-      number: Incident Number
-      received_at: Call Received
-      type_text: [Final Type, Initial Type]
-      address: Block Address
-    time_format: "%m/%d/%Y %H:%M"     # optional; ISO 8601 is always tried first
-    timezone: America/Denver          # optional; else times without an offset are in DEESCALATE_TIMEZONE
-    """
-    file = str(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(Code.E001, "mapping file not found", file=file) from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError(Code.E084, f"not readable YAML: {str(exc).splitlines()[0]}", file=file) from None
-    if not isinstance(data, dict) or not isinstance(data.get("columns"), dict):
-        raise InputError(Code.E084, "expected a mapping with 'columns: {our field: their column}'", file=file)
-    columns: dict[str, tuple[str, ...]] = {}
-    for ours, theirs in data["columns"].items():
-        if ours not in CSV_FIELDS:
-            raise InputError(
-                Code.E084, f"unknown field {ours!r}; known: {', '.join(CSV_FIELDS)}", file=file, where=f"columns.{ours}"
-            )
-        names = [theirs] if isinstance(theirs, str) else theirs
-        if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
-            raise InputError(Code.E084, "give a column name or a list of them", file=file, where=f"columns.{ours}")
-        columns[ours] = tuple(n.strip() for n in names)
-    for ours in _REQUIRED:
-        if ours not in columns:
-            raise InputError(Code.E084, f"columns.{ours} is required", file=file, where="columns")
-    time_format = data.get("time_format")
-    if time_format is not None and not isinstance(time_format, str):
-        raise InputError(Code.E084, "time_format must be a strptime format", file=file, where="time_format")
-    zone = data.get("timezone")
-    if zone is not None:
-        try:
-            ZoneInfo(str(zone))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise InputError(Code.E084, f"unknown time zone {zone!r}", file=file, where="timezone") from None
-    return CsvLayout(
-        name=str(data.get("name") or path.stem),
-        columns=columns,
-        time_formats=(time_format,) if time_format else (),
-        timezone=None if zone is None else str(zone),
-    )
-
-
 class _TimeParser:
-    """ISO 8601 first, then the layout's formats (the last one that worked is tried first); to UTC."""
+    """ISO 8601 first, then the layout's formats (the last one that worked is tried first).
+
+    A time without an offset is in the layout's zone when it names one; what is still
+    naive then goes to ``_utc``, the one place that turns stored times into UTC.
+    """
 
     def __init__(self, formats: tuple[str, ...], zone: tzinfo) -> None:
         self.formats = list(formats)
         self.zone = zone
 
-    def __call__(self, text: str) -> datetime | None:
-        t: datetime | None
-        try:
-            t = datetime.fromisoformat(text)
-        except ValueError:
-            t = self._strptime(text)
-            if t is None:
+    def __call__(self, text: str, time_of_day: str | None = None) -> datetime | None:
+        t = self.parse(text)
+        if t is None:
+            return None
+        if time_of_day is not None:
+            try:
+                clock = dt_time.fromisoformat(time_of_day)
+            except ValueError:
                 return None
-        return to_utc(t, self.zone)
+            t = datetime.combine(t.date(), clock, tzinfo=t.tzinfo)
+        return _utc(t, self.zone)
+
+    def parse(self, text: str) -> datetime | None:
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        if _BARE_HOUR_OFFSET.search(text):  # "+00", as ArcGIS exports write UTC; strptime's %z wants "+0000"
+            text += "00"
+        return self._strptime(text)
 
     def _strptime(self, text: str) -> datetime | None:
         for i, fmt in enumerate(self.formats):
@@ -438,6 +353,9 @@ class _TimeParser:
                 self.formats.insert(0, self.formats.pop(i))
             return t
         return None
+
+
+_BARE_HOUR_OFFSET = re.compile(r"\d[+-]\d\d\Z")
 
 
 _POINT = re.compile(r"POINT\s*\(\s*(-?[\d.]+)\s+(-?[\d.]+)\s*\)", re.IGNORECASE)  # WKT: lon lat
@@ -539,10 +457,9 @@ def import_csv(
     started = time.perf_counter()
     chosen = load_mapping(mapping_file) if mapping_file is not None else None
     if chosen is None and layout is not None:
-        name = _ALIASES.get(layout.casefold(), layout.casefold())
-        if name not in LAYOUTS:
+        chosen = find_layout(layout)
+        if chosen is None:
             raise InputError(Code.E083, f"unknown layout {layout!r}; built in: {', '.join(LAYOUTS)}", file=file)
-        chosen = LAYOUTS[name]
     try:
         handle = path.open("rb")
     except FileNotFoundError:
@@ -562,12 +479,7 @@ def import_csv(
         if chosen is None:
             chosen = detect_layout(header)
             if chosen is None:
-                raise InputError(
-                    Code.E083,
-                    f"header matches no built-in layout ({', '.join(LAYOUTS)}); give a mapping file",
-                    file=file,
-                    where="line 1",
-                )
+                raise InputError(Code.E083, _no_layout_message(header), file=file, where="line 1")
         report = ImportReport(layout=chosen.name)
         importer = _CsvImporter(
             _Target(session_or_engine), chosen, header, file, report, batch_size, progress, zone or agency_zone()
@@ -578,6 +490,15 @@ def import_csv(
             importer.target.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _no_layout_message(header: list[str]) -> str:
+    near = closest_layout(header)
+    hint = ""
+    if near is not None:
+        layout, lacking = near
+        hint = f"; nearest is {layout.name}, which also needs {', '.join(map(repr, lacking))}"
+    return f"header matches no built-in layout ({', '.join(LAYOUTS)}){hint}; give a mapping file (--mapping)"
 
 
 def _utf8_lines(handle: BinaryIO) -> Iterator[str]:
@@ -616,7 +537,7 @@ class _CsvImporter:
             if found:
                 self.columns[ours] = found
                 self.column_name[ours] = header[found[0]].strip()
-            elif ours in _REQUIRED:
+            elif ours in REQUIRED:
                 code = Code.E083 if layout in LAYOUTS.values() else Code.E084
                 raise InputError(
                     code,
@@ -628,7 +549,8 @@ class _CsvImporter:
         self.parse_time = _TimeParser(layout.time_formats, ZoneInfo(layout.timezone) if layout.timezone else zone)
         self.source = file[-200:]
         self.premise_ids: dict[str, int] = {}  # normalised address -> id, committed premises only
-        self.normalised: dict[str, str] = {}  # address as written -> normalised
+        self.normalised: dict[str, str] = {}  # address as written -> normalised ("" when withheld)
+        self.levels: dict[str, int | None] = {}  # priority as written -> priority_level
         self.premises_loaded = False
 
     def run(self, reader: Iterator[list[str]]) -> None:
@@ -665,20 +587,38 @@ class _CsvImporter:
             if raw_time is None:
                 report.skip(this, Code.E011, f"received time is missing (column {self.column_name['received_at']!r})")
                 continue
-            received_at = self.parse_time(raw_time)
+            raw_clock = pick(row, "received_time") if "received_time" in self.columns else None
+            received_at = self.parse_time(raw_time, raw_clock)
             if received_at is None:
-                report.skip(this, Code.E021, f"bad timestamp {raw_time!r} (column {self.column_name['received_at']!r})")
+                shown = raw_time if raw_clock is None else f"{raw_time} {raw_clock}"
+                report.skip(this, Code.E021, f"bad timestamp {shown!r} (column {self.column_name['received_at']!r})")
                 continue
             coords = _point(pick(row, "location")) if "location" in self.columns else (None, None)
             if coords[0] is None and "latitude" in self.columns:
                 coords = _lat_lon(pick(row, "latitude"), pick(row, "longitude"))
             address = pick(row, "address")
+            key = None
+            if address is not None:
+                key = self.normalised.get(address)
+                if key is None:
+                    # "REDACTED", "UNKNOWN", "XX": published as withheld, never a premise ("" marks it)
+                    withheld = is_withheld(address)
+                    key = self.normalised[address] = "" if withheld else normalize_address(address)[:200]
+                if not key:
+                    address = None
+            priority = pick(row, "priority")
+            level = None
+            if priority is not None:
+                level = self.levels.get(priority, -1)
+                if level == -1:
+                    level = self.levels[priority] = self.layout.priority_level(priority)
             values: dict[str, Any] = {
                 "number": number,
                 "received_at": received_at,
                 "type_code": pick(row, "type_code"),
                 "type_text": pick(row, "type_text"),
-                "priority": pick(row, "priority"),
+                "priority": priority,
+                "priority_level": level,
                 "address": address,
                 "latitude": coords[0],
                 "longitude": coords[1],
@@ -693,11 +633,6 @@ class _CsvImporter:
                 value = values.get(name)
                 if value is not None and len(value) > length:
                     values[name] = value[:length]
-            key = None
-            if address is not None:
-                key = self.normalised.get(address)
-                if key is None:
-                    key = self.normalised[address] = normalize_address(address)[:200] or ""
             pending.append((this, values, key or None, coords))
             if len(pending) >= self.batch_size:
                 self._flush(pending)
@@ -777,7 +712,7 @@ class _CsvImporter:
                 wanted[key] = coords
         if not wanted:
             return {}
-        rows = [{"address": a, "latitude": c[0], "longitude": c[1]} for a, c in wanted.items()]
+        rows = [{"address": a, "latitude": c[0], "longitude": c[1], **_range_columns(a)} for a, c in wanted.items()]
         stmt = _insert_new(conn, _PREMISES, "address").returning(_PREMISES.c.id, _PREMISES.c.address)
         found = {a: i for i, a in conn.execute(stmt, rows)}
         taken = [a for a in wanted if a not in found]  # stored meanwhile by someone else
@@ -785,6 +720,14 @@ class _CsvImporter:
             query = select(_PREMISES.c.id, _PREMISES.c.address).where(_PREMISES.c.address.in_(chunk))
             found.update({a: i for i, a in conn.execute(query)})
         return found
+
+
+def _range_columns(address: str) -> dict[str, Any]:
+    """The premise's street and house-number range (one number for a house, the block's for a block)."""
+    block = block_range(address)
+    if block is None:
+        return {"street": None, "number_low": None, "number_high": None}
+    return {"street": block.street[:200], "number_low": block.low, "number_high": block.high}
 
 
 def _insert_new(conn: Connection, table: Table, unique: str) -> Any:

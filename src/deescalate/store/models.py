@@ -47,8 +47,14 @@ class Premise(Base):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     notes: Mapped[str | None] = mapped_column(Text)
+    # where the address lies on its street: one house number, or a block's range ("025XX ..." is 2500..2599)
+    street: Mapped[str | None] = mapped_column(String(200))
+    number_low: Mapped[int | None] = mapped_column(Integer)
+    number_high: Mapped[int | None] = mapped_column(Integer)
     calls: Mapped[list[Call]] = relationship(back_populates="premise")
     flags: Mapped[list[Flag]] = relationship(back_populates="premise")
+
+    __table_args__ = (Index("ix_premises_street_range", "street", "number_low"),)
 
 
 class Call(Base):
@@ -58,7 +64,8 @@ class Call(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     type_code: Mapped[str | None] = mapped_column(String(32))
     type_text: Mapped[str | None] = mapped_column(String(120))
-    priority: Mapped[str | None] = mapped_column(String(16))
+    priority: Mapped[str | None] = mapped_column(String(16))  # as the source wrote it
+    priority_level: Mapped[int | None] = mapped_column(Integer)  # 1 most urgent ... 5, see store.layouts
     premise_id: Mapped[int | None] = mapped_column(ForeignKey("premises.id"))
     address: Mapped[str | None] = mapped_column(String(200))  # as reported
     latitude: Mapped[float | None] = mapped_column(Float)

@@ -44,6 +44,7 @@ from faker import Faker
 from sqlalchemy import Connection, Engine, Table, desc, func, insert, select, text
 
 from deescalate.briefing.call import CallIn, NoteIn, PersonIn
+from deescalate.errors import Code, InputError
 from deescalate.store.addresses import normalize_address
 from deescalate.store.models import Base, Call, CallPerson, Flag, FlagCategory, Person, PersonRole, Premise
 
@@ -1524,13 +1525,15 @@ def generate_city(
     start: datetime | None = None,
     years: float = 3.0,
     progress: Callable[[int], None] | None = None,
+    replace: bool = False,
 ) -> CityStats:
     """Fill an empty store with a synthetic city of CALLS calls over YEARS years from START.
 
     Without START the period ends today at 00:00 UTC, so the newest calls are recent
     and the share of expired flags is what a briefing today would see; give START
     for a city that is the same whatever the day. PROGRESS is called with the number
-    of calls written after each batch.
+    of calls written after each batch. A store that already has data is refused (E095,
+    nothing touched) unless REPLACE, which deletes everything in it first.
     """
     if calls < 0:
         raise ValueError("calls must be >= 0")
@@ -1538,7 +1541,11 @@ def generate_city(
         raise ValueError("years must cover at least an hour")
     began = time.perf_counter()
     with engine.connect() as conn:
-        _check_empty(conn)
+        if replace:
+            with conn.begin():
+                _clear(conn)
+        else:
+            _check_empty(conn)
     start, end = _end_of(start, years)
     rng = random.Random(seed)
     fake = Faker("en_US")
@@ -1608,10 +1615,28 @@ def generate_city(
     )
 
 
+def ensure_empty(engine: Engine) -> None:
+    """Raise E095 (one line, nothing touched) when the store already has data."""
+    with engine.connect() as conn:
+        _check_empty(conn)
+
+
 def _check_empty(conn: Connection) -> None:
-    for table in (Base.metadata.tables[name] for name in ("premises", "calls", "persons", "flags")):
-        if conn.execute(select(func.count()).select_from(table)).scalar_one():
-            raise ValueError(f"the store already has {table.name}; generate a synthetic city into an empty store")
+    for table in (Base.metadata.tables[name] for name in ("calls", "premises", "persons", "flags")):
+        count = conn.execute(select(func.count()).select_from(table)).scalar_one()
+        if count:
+            raise InputError(
+                Code.E095,
+                f"the store already has {count:,} {table.name}; a synthetic city goes into an empty store "
+                "(give --replace to delete everything in it and rebuild)",
+                file=conn.engine.url.render_as_string(hide_password=True),
+            )
+
+
+def _clear(conn: Connection) -> None:
+    """Delete every row, children before parents (foreign keys)."""
+    for name in ("flags", "call_persons", "calls", "persons", "premises"):
+        conn.execute(Base.metadata.tables[name].delete())
 
 
 _TABLES = ("premises", "persons", "calls", "call_persons", "flags")
