@@ -22,15 +22,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from deescalate.briefing.call import CallIn, PersonIn
+from deescalate.briefing.context import Lexicon, Mention, Reading, load_lexicon, read
 from deescalate.briefing.rules import (
     Facts,
     PolicyPack,
     RuleBook,
-    contains_any,
     holds,
     load_policy,
     load_rules,
     policy_sections,
+    terms,
     topics,
 )
 from deescalate.checklist import load_checklist
@@ -47,6 +48,9 @@ class Fact:
     source: str  # "caller (verbatim)", "dispatch", "premise history", "flag entered by ..."
     age_days: float | None = None
     verbatim: bool = False
+    # how the caller's words were read (context.py): affirmed, negated, uncertain, hypothetical
+    status: str | None = None
+    cue: str | None = None
 
 
 @dataclass(frozen=True)
@@ -277,14 +281,18 @@ def brief(
     active = [v for _, v in views if v.status != "expired"]
 
     said = " ".join(filter(None, [call.narrative, *(n.text for n in call.notes)]))
+    flag_texts = [v.text for v in active]
     facts = Facts(
         text=said.lower(),
         call_type=(call.type_text or "").lower(),
         type_code=call.type_code or "",
         priority=_priority(call.priority),
         flag_categories=frozenset(v.category for v in active),
-        flag_texts=" ".join(v.text for v in active).lower(),
+        flag_texts=" ".join(flag_texts).lower(),
         premise_calls=sum(counts.values()),
+        reading=read([call.narrative, *(n.text for n in call.notes)], look_alikes=rules.look_alikes),
+        flag_reading=read(flag_texts, look_alikes=rules.look_alikes),
+        type_reading=read([call.type_text or ""]),
     )
     triage_rule = next(r for r in rules.triage if holds(r.when, facts, rules.vocab))
     triage = Decision(triage_rule.outcome, triage_rule.responder, triage_rule.reason, triage_rule.name)
@@ -325,17 +333,39 @@ def _call_line(call: CallIn, now: datetime) -> str:
     return f"{call.number}: {prio}{kind} at {where}, received {minutes} min ago"
 
 
-def _verbatim(call: CallIn, terms: list[str]) -> list[Fact]:
-    """The caller's sentences that contain any of the terms, word for word."""
+# a sentence with several mentions is shown with the reading that puts the most in it
+_STRENGTH = {"affirmed": 0, "uncertain": 1, "hypothetical": 2, "negated": 3}
+UNCONFIRMED = ("uncertain", "hypothetical")
+
+
+def _verbatim(call: CallIn, found: list[Mention]) -> list[Fact]:
+    """The caller's sentences that mention the terms, word for word, with how they were read."""
+    sources = ["caller (verbatim)"] + [f"note by {n.author or 'call-taker'} (verbatim)" for n in call.notes]
+    best: dict[tuple[int, str], Mention] = {}
+    for m in found:
+        key = (m.source, m.sentence)
+        if key not in best or _STRENGTH[m.status] < _STRENGTH[best[key].status]:
+            best[key] = m
+    return [Fact(m.sentence, sources[m.source], None, True, m.status, m.cue) for m in best.values()]
+
+
+def _unconfirmed(reading: Reading, rules: RuleBook, lexicon: Lexicon, who: dict[str, tuple[str, ...]]) -> list[Missing]:
+    """A fact said only as possible, hearsay or a supposition: what to confirm, and with whom."""
     out = []
-    sources = [(call.narrative, "caller (verbatim)")]
-    sources += [(n.text, f"note by {n.author or 'call-taker'} (verbatim)") for n in call.notes]
-    for text, source in sources:
-        if not text:
-            continue
-        for sentence in re.split(r"(?<=[.!?])\s+", text):
-            if contains_any(sentence.lower(), terms):
-                out.append(Fact(sentence.strip(), source, None, True))
+    for name, suppliers in lexicon.confirm_with.items():
+        found = reading.find(terms((f"@{name}",), rules.vocab))
+        affirmed = {m.term for m in found if m.status == "affirmed"}
+        for m in found:
+            if m.status in UNCONFIRMED and m.term not in affirmed:
+                label = lexicon.labels.get(name, name)
+                how = "supposed, not said to be so" if m.status == "hypothetical" else "possible, not confirmed"
+                out.append(
+                    Missing(
+                        f'confirm {label}: {how} ("{m.cue}"): "{m.sentence}"',
+                        tuple(dict.fromkeys(x for s in suppliers for x in who.get(s, (s,)))),
+                    )
+                )
+                break
     return out
 
 
@@ -377,21 +407,22 @@ def _answers(
     narrative = [Fact(call.narrative, "caller (verbatim)", None, True)] if call.narrative else []
     add(questions[0], [received, *narrative])
 
-    weapons = _verbatim(call, list(vocab.get("weapon", ())))
+    said = facts.said
+    lexicon = load_lexicon()
+    weapon_words = said.find(terms(("@weapon",), vocab))
+    weapons = _verbatim(call, weapon_words)
     weapon_flags = [v for v in active if v.category == "weapon"]
     weapons += [
         Fact(f"{v.text} ({v.status} flag on {v.on})", f"flag entered by {v.entered_by}", v.age_days)
         for v in weapon_flags
     ]
-    negative = re.search(r"\bno (?:weapons?|guns?|knife)\b[^.]*", facts.text)
-    if negative and not weapons:
-        weapons = [Fact(negative.group(0), "caller or dispatch", None, True)]
-    mental = _verbatim(call, list(vocab.get("mental_health", ())) + list(vocab.get("substance", ())))
-    mental += [
+    mental_words = said.find(terms(("@mental_health", "@substance", "@suicide"), vocab))
+    mental_flags = [
         Fact(f"{v.text} ({v.status} flag on {v.on})", f"flag entered by {v.entered_by}", v.age_days)
         for v in active
         if v.category in ("mental_health_crisis", "substance_use")
     ]
+    mental = _verbatim(call, mental_words) + mental_flags
     caller_bits = [
         Fact(
             f"caller: {call.caller_name or 'name not given'}"
@@ -436,11 +467,12 @@ def _answers(
         "porch",
         "dog",
     ]
-    place = _verbatim(call, place_terms)
+    place = _verbatim(call, [m for m in said.find(tuple(place_terms)) if m.status != "negated"])
+    # an expired flag is history (shown with the premise, marked expired), not an answer
     place += [
         Fact(f"{v.category}: {v.text} [{v.status}]", f"flag entered by {v.entered_by}", v.age_days)
         for v in premise_flags
-        if v.category in ("dog", "hazard")
+        if v.category in ("dog", "hazard") and v.status != "expired"
     ]
     if "#" in (call.address or "").upper() or re.search(r"\b(?:apt|apartment|unit)\b", (call.address or "").lower()):
         place.append(Fact("multi-unit building (unit number in the address)", "address"))
@@ -474,13 +506,27 @@ def _answers(
         weapons,
         None if weapons else "whether anyone has or can reach a weapon",
         who(callback, on_scene, prior_officer, family),
+        partly=not weapon_flags and not any(m.status in ("affirmed", "negated") for m in weapon_words),
     )
     add(
         questions[9],
         mental,
         None if mental else "mental-health or substance-use issues",
         who(family, prior_officer, callback, "crisis line records"),
+        partly=not mental_flags and not any(m.status in ("affirmed", "negated") for m in mental_words),
     )
+    suppliers_for = {
+        "caller": who(callback, on_scene),
+        "prior reporting officer": who(prior_officer),
+    }
+    missing += _unconfirmed(said, rules, lexicon, suppliers_for)
+    if said.present(terms(("@suicide",), vocab)):
+        missing.append(
+            Missing(
+                "whether the person is alone and has the means at hand (a firearm, pills, a height)",
+                who(callback, on_scene, family, "988 Lifeline or crisis line records"),
+            )
+        )
     same_type = counts.get(call.type_text or "", 0)
     experience = [Fact(title, "policy pack") for title in guidance]
     if same_type:
