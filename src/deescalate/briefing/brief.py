@@ -349,9 +349,11 @@ def _verbatim(call: CallIn, found: list[Mention]) -> list[Fact]:
     return [Fact(m.sentence, sources[m.source], None, True, m.status, m.cue) for m in best.values()]
 
 
-def _unconfirmed(reading: Reading, rules: RuleBook, lexicon: Lexicon, who: dict[str, tuple[str, ...]]) -> list[Missing]:
-    """A fact said only as possible, hearsay or a supposition: what to confirm, and with whom."""
-    out = []
+def _unconfirmed(
+    reading: Reading, rules: RuleBook, lexicon: Lexicon, who: dict[str, tuple[str, ...]]
+) -> dict[str, Missing]:
+    """By vocabulary name, a fact said only as possible, hearsay or a supposition: what to confirm, with whom."""
+    out: dict[str, Missing] = {}
     for name, suppliers in lexicon.confirm_with.items():
         found = reading.find(terms((f"@{name}",), rules.vocab))
         affirmed = {m.term for m in found if m.status == "affirmed"}
@@ -359,11 +361,9 @@ def _unconfirmed(reading: Reading, rules: RuleBook, lexicon: Lexicon, who: dict[
             if m.status in UNCONFIRMED and m.term not in affirmed:
                 label = lexicon.labels.get(name, name)
                 how = "supposed, not said to be so" if m.status == "hypothetical" else "possible, not confirmed"
-                out.append(
-                    Missing(
-                        f'confirm {label}: {how} ("{m.cue}"): "{m.sentence}"',
-                        tuple(dict.fromkeys(x for s in suppliers for x in who.get(s, (s,)))),
-                    )
+                out[name] = Missing(
+                    f'confirm {label}: {how} ("{m.cue}"): "{m.sentence}"',
+                    tuple(dict.fromkeys(x for s in suppliers for x in who.get(s, (s,)))),
                 )
                 break
     return out
@@ -408,7 +408,8 @@ def _answers(
     add(questions[0], [received, *narrative])
 
     said = facts.said
-    lexicon = load_lexicon()
+    suppliers_for = {"caller": who(callback, on_scene), "prior reporting officer": who(prior_officer)}
+    unconfirmed = _unconfirmed(said, rules, load_lexicon(), suppliers_for)
     weapon_words = said.find(terms(("@weapon",), vocab))
     weapons = _verbatim(call, weapon_words)
     weapon_flags = [v for v in active if v.category == "weapon"]
@@ -506,20 +507,16 @@ def _answers(
         weapons,
         None if weapons else "whether anyone has or can reach a weapon",
         who(callback, on_scene, prior_officer, family),
-        partly=not weapon_flags and not any(m.status in ("affirmed", "negated") for m in weapon_words),
+        partly="weapon" in unconfirmed,
     )
     add(
         questions[9],
         mental,
         None if mental else "mental-health or substance-use issues",
         who(family, prior_officer, callback, "crisis line records"),
-        partly=not mental_flags and not any(m.status in ("affirmed", "negated") for m in mental_words),
+        partly=bool({"mental_health", "substance", "suicide"} & set(unconfirmed)),
     )
-    suppliers_for = {
-        "caller": who(callback, on_scene),
-        "prior reporting officer": who(prior_officer),
-    }
-    missing += _unconfirmed(said, rules, lexicon, suppliers_for)
+    missing += unconfirmed.values()
     if said.present(terms(("@suicide",), vocab)):
         missing.append(
             Missing(

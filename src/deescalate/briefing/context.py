@@ -69,7 +69,7 @@ class Cue(BaseModel):
     @field_validator("phrase")
     @classmethod
     def _has_words(cls, v: str) -> str:
-        if not tokens(v):
+        if not [t for t in tokens(v) if t not in _BREAKS or t == "?"]:
             raise ValueError(f"cue phrase {v!r} has no words")
         return v
 
