@@ -415,3 +415,35 @@ def test_briefing_context_look_alike_must_hold_its_word(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_rules(path)
     assert err.value.code is Code.E040 and "look_alikes" in err.value.one_line() and "glue stick" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("I think he has a knife.", 'uncertain: "I think"'),
+        ("No knife.", 'negated: "No"'),
+        ("He has a knife.", None),
+    ],
+    ids=["uncertain", "negated", "affirmed"],
+)
+def test_briefing_context_text_and_html_show_the_reading(session: Session, text: str, shown: str | None) -> None:
+    from deescalate.briefing.render import to_html, to_text
+
+    b = brief(_call(text), session=session, now=NOW)
+    rendered, html = to_text(b, width=200), to_html(b)
+    if shown is None:
+        assert "[uncertain" not in rendered and "[negated" not in rendered and "<b>[" not in html
+    else:
+        assert f"[{shown}]" in rendered
+        assert f"<b>[{shown.replace(chr(34), '&quot;')}]</b>" in html
+
+
+def test_briefing_context_agency_cue_file_changes_the_reading(session: Session, tmp_path: Path) -> None:
+    from importlib import resources
+
+    text = resources.files("deescalate.briefing").joinpath("context.yaml").read_text()
+    path = tmp_path / "cues.yaml"
+    path.write_text(text.replace('  - {phrase: "no", kind: negated}\n', ""))  # this agency's "no" denies nothing
+    call = _call("no weapons, nobody hurt", "Disturbance")
+    assert brief(call, session=session, now=NOW).triage.rule == DEFAULT
+    assert brief(call, session=session, now=NOW, cues=load_lexicon(path)).triage.rule == WEAPON

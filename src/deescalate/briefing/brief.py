@@ -210,9 +210,11 @@ def brief(
     rules: RuleBook | None = None,
     policy: PolicyPack | None = None,
     now: datetime | None = None,
+    cues: Lexicon | None = None,
 ) -> Briefing:
     started = time.perf_counter()
     rules = rules or load_rules()
+    cues = cues or load_lexicon()
     policy = policy or load_policy()
     now = now or datetime.now(UTC)
     since = now - timedelta(days=rules.lookback_days)
@@ -290,9 +292,9 @@ def brief(
         flag_categories=frozenset(v.category for v in active),
         flag_texts=" ".join(flag_texts).lower(),
         premise_calls=sum(counts.values()),
-        reading=read([call.narrative, *(n.text for n in call.notes)], look_alikes=rules.look_alikes),
-        flag_reading=read(flag_texts, look_alikes=rules.look_alikes),
-        type_reading=read([call.type_text or ""]),
+        reading=read([call.narrative, *(n.text for n in call.notes)], look_alikes=rules.look_alikes, lexicon=cues),
+        flag_reading=read(flag_texts, look_alikes=rules.look_alikes, lexicon=cues),
+        type_reading=read([call.type_text or ""], lexicon=cues),
     )
     triage_rule = next(r for r in rules.triage if holds(r.when, facts, rules.vocab))
     triage = Decision(triage_rule.outcome, triage_rule.responder, triage_rule.reason, triage_rule.name)
@@ -303,7 +305,7 @@ def brief(
     excerpts = tuple(Excerpt(s.title, s.text, s.citations) for s in policy_sections(policy, facts, found_topics))
 
     guidance = [e.title for e in excerpts]
-    answers, missing = _answers(call, now, facts, rules, counts, recent, people, active, premise_flags, guidance)
+    answers, missing = _answers(call, now, facts, rules, counts, recent, people, active, premise_flags, guidance, cues)
     return Briefing(
         call_line=_call_line(call, now),
         call=call.model_dump(mode="json"),
@@ -380,6 +382,7 @@ def _answers(
     active: list[FlagView],
     premise_flags: list[FlagView],
     guidance: list[str],
+    cues: Lexicon,
 ) -> tuple[tuple[Answer, ...], tuple[Missing, ...]]:
     questions = load_checklist().item("C1").questions
     vocab = rules.vocab
@@ -409,7 +412,7 @@ def _answers(
 
     said = facts.said
     suppliers_for = {"caller": who(callback, on_scene), "prior reporting officer": who(prior_officer)}
-    unconfirmed = _unconfirmed(said, rules, load_lexicon(), suppliers_for)
+    unconfirmed = _unconfirmed(said, rules, cues, suppliers_for)
     weapon_words = said.find(terms(("@weapon",), vocab))
     weapons = _verbatim(call, weapon_words)
     weapon_flags = [v for v in active if v.category == "weapon"]
