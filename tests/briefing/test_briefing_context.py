@@ -97,7 +97,7 @@ CASES = [
         "landlord-tenant, tenant threatening to hit landlord w/ a hammer",
         "Landlord-tenant dispute",
         WEAPON,
-        {"violence": "affirmed"},
+        {"violence": "affirmed", "weapon": "affirmed"},
     ),
     (
         "kid is high, not violent, parents on scene",
@@ -447,3 +447,17 @@ def test_briefing_context_agency_cue_file_changes_the_reading(session: Session, 
     call = _call("no weapons, nobody hurt", "Disturbance")
     assert brief(call, session=session, now=NOW).triage.rule == DEFAULT
     assert brief(call, session=session, now=NOW, cues=load_lexicon(path)).triage.rule == WEAPON
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("I couldn't tell if it was a knife", "uncertain"),
+        ("not sure if he has a knife", "uncertain"),
+        ("if he has a knife, call back", "hypothetical"),
+        ("I dont know if he has a knife", "uncertain"),
+    ],
+    ids=["couldnt-tell-if", "not-sure-if", "if", "dont-know-if"],
+)
+def test_briefing_context_if_after_a_hedge_is_uncertain_not_hypothetical(text: str, status: str) -> None:
+    assert read_groups(text) == {"weapon": status}
