@@ -46,6 +46,7 @@ class Code(StrEnum):
     E091 = "scenario file is not valid YAML"
     E092 = "scenario file is invalid"
     E093 = "move script is invalid"
+    E096 = "call-text cue file is invalid"
     E080 = "database URL is not supported"
     E081 = "call file is neither the simple call layout nor EIDO"
     E082 = "call number is missing"

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from deescalate.briefing.brief import Briefing, brief
@@ -17,19 +15,14 @@ from deescalate.briefing.cautions import caution_banner, load_cautions
 from deescalate.briefing.render import to_html, to_json, to_text
 from deescalate.errors import Code, ConfigError
 from deescalate.store.importers import read_call_file
-from deescalate.store.models import Base
 
 DATA = Path(__file__).parent.parent / "data" / "eido"
 NOW = datetime(2024, 5, 15, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def session() -> Iterator[Session]:
-    engine = create_engine("sqlite://")
-    Base.metadata.create_all(engine)
-    with Session(engine) as s:
-        yield s
-    engine.dispose()
+def session(empty_session: Session) -> Session:
+    return empty_session
 
 
 def _brief(name: str, session: Session) -> Briefing:
@@ -149,3 +142,21 @@ def test_briefing_eido_caution_vocabulary_validated(tmp_path: Path, text: str) -
 def test_briefing_eido_bundled_vocabulary_loads() -> None:
     vocab = load_cautions()
     assert [c.name for c in vocab.classes][:2] == ["weapon", "violence_toward_officers"]
+
+
+@pytest.mark.parametrize(
+    ("cautions", "weapons_known"),
+    [
+        ([CautionIn(kind="Weapons / Firearm", text="Subject keeps a handgun in the truck")], True),
+        ([CautionIn(kind="Animal", text="Large dog in the yard")], False),  # near miss: a caution, not a weapon
+        ([], False),
+    ],
+)
+def test_briefing_eido_cautions_answer_the_weapons_question(
+    session: Session, cautions: list[CautionIn], weapons_known: bool
+) -> None:
+    call = read_call_file(DATA / "draft_2020.json").model_copy(update={"cautions": cautions})
+    b = brief(call, session=session, now=NOW)
+    weapons = next(a for a in b.answers if "weapons" in a.question.lower())
+    assert (weapons.status == "known") is weapons_known
+    assert (b.triage.rule == "triage.weapon_or_violence") is weapons_known

@@ -23,19 +23,21 @@ from sqlalchemy.orm import Session
 
 from deescalate.briefing.call import CallIn
 from deescalate.briefing.cautions import BannerLine, caution_banner
+from deescalate.briefing.context import Lexicon, Mention, Reading, load_lexicon, read
 from deescalate.briefing.rules import (
     Facts,
     PolicyPack,
     RuleBook,
-    contains_any,
     holds,
     load_policy,
     load_rules,
     policy_sections,
+    terms,
     topics,
 )
 from deescalate.checklist import load_checklist
 from deescalate.store.addresses import find_premise
+from deescalate.store.layouts import priority_level
 from deescalate.store.matching import MatchingConfig, load_matching, match_person, premise_parties, stated_age
 from deescalate.store.models import Call, CallPerson, Flag, Person, Premise
 from deescalate.zones import agency_zone, localize_call
@@ -50,6 +52,9 @@ class Fact:
     source: str  # "caller (verbatim)", "dispatch", "premise history", "flag entered by ..."
     age_days: float | None = None
     verbatim: bool = False
+    # how the caller's words were read (context.py): affirmed, negated, uncertain, hypothetical
+    status: str | None = None
+    cue: str | None = None
 
 
 @dataclass(frozen=True)
@@ -203,8 +208,8 @@ def _prior(call: Call, now: datetime) -> PriorCall:
 
 
 def _priority(value: str | None) -> int | None:
-    m = re.search(r"\d", value or "")
-    return int(m.group(0)) if m else None
+    """The call's priority on the one scale (1 most urgent ... 5) from digits, letters or words."""
+    return priority_level(value)
 
 
 # Officer-safety flags of a possible match or of someone tied to the premise count as known
@@ -240,12 +245,14 @@ def brief(
     now: datetime | None = None,
     zone: tzinfo | None = None,
     matching: MatchingConfig | None = None,
+    cues: Lexicon | None = None,
 ) -> Briefing:
     """The briefing for CALL. History (prior calls, flag status and ages) is measured from the call's
     received time; NOW (default: the clock) only says how long ago it was received. Times without an
     offset are read in ZONE (default: the agency's, DEESCALATE_TIMEZONE)."""
     started = time.perf_counter()
     rules = rules or load_rules()
+    cues = cues or load_lexicon()
     policy = policy or load_policy()
     now = now or datetime.now(UTC)
     call = localize_call(call, zone=zone or agency_zone())
@@ -284,14 +291,21 @@ def brief(
     active = [v for v in person_views + premise_flags if v.status != "expired"] + active_elsewhere
 
     said = " ".join(filter(None, [call.narrative, *(n.text for n in call.notes)]))
+    banner = caution_banner(call.cautions)
+    # dispatch's officer-safety cautions (EIDO cautionComponent) count like the records' active flags
+    flag_texts = [v.text for v in active] + [f"{c.kind}: {c.text}" for c in call.cautions]
     facts = Facts(
         text=said.lower(),
         call_type=(call.type_text or "").lower(),
         type_code=call.type_code or "",
         priority=_priority(call.priority),
-        flag_categories=frozenset(v.category for v in active),
-        flag_texts=" ".join(v.text for v in active).lower(),
+        # a caution's class counts as the same-named flag category (weapon, violence toward officers, dog)
+        flag_categories=frozenset(v.category for v in active) | {line.category for line in banner},
+        flag_texts=" ".join(flag_texts).lower(),
         premise_calls=sum(counts.values()),
+        reading=read([call.narrative, *(n.text for n in call.notes)], look_alikes=rules.look_alikes, lexicon=cues),
+        flag_reading=read(flag_texts, look_alikes=rules.look_alikes, lexicon=cues),
+        type_reading=read([call.type_text or ""], lexicon=cues),
     )
     triage_rule = next(r for r in rules.triage if holds(r.when, facts, rules.vocab))
     triage = Decision(triage_rule.outcome, triage_rule.responder, triage_rule.reason, triage_rule.name)
@@ -302,7 +316,7 @@ def brief(
     excerpts = tuple(Excerpt(s.title, s.text, s.citations) for s in policy_sections(policy, facts, found_topics))
 
     guidance = [e.title for e in excerpts]
-    answers, missing = _answers(call, now, facts, rules, counts, recent, people, active, premise_flags, guidance)
+    answers, missing = _answers(call, now, facts, rules, counts, recent, people, active, premise_flags, guidance, cues)
     return Briefing(
         call_line=_call_line(call, now),
         call=call.model_dump(mode="json"),
@@ -320,7 +334,7 @@ def brief(
         policy_is_example=policy.example,
         policy=excerpts,
         generated_ms=round((time.perf_counter() - started) * 1000, 2),
-        cautions=caution_banner(call.cautions),
+        cautions=banner,
         premise_people=tuple(premise_people),
     )
 
@@ -429,21 +443,53 @@ def _call_line(call: CallIn, now: datetime) -> str:
     kind = call.type_text or call.type_code or "call"
     prio = f"P{_priority(call.priority)} " if _priority(call.priority) else ""
     where = call.address or "location unknown"
-    return f"{call.number}: {prio}{kind} at {where}, received {minutes} min ago"
+    # an old call (a replayed EIDO, a training file) says when, not "received 1342621 min ago"
+    ago = (
+        f"{minutes} min ago"
+        if minutes < 24 * 60
+        else f"{received.isoformat(timespec='minutes')}, {minutes // 1440} days ago"
+    )
+    return f"{call.number}: {prio}{kind} at {where}, received {ago}"
 
 
-def _verbatim(call: CallIn, terms: list[str]) -> list[Fact]:
-    """The caller's sentences that contain any of the terms, word for word."""
-    out = []
-    sources = [(call.narrative, "caller (verbatim)")]
-    sources += [(n.text, f"note by {n.author or 'call-taker'} (verbatim)") for n in call.notes]
-    for text, source in sources:
-        if not text:
-            continue
-        for sentence in re.split(r"(?<=[.!?])\s+", text):
-            if contains_any(sentence.lower(), terms):
-                out.append(Fact(sentence.strip(), source, None, True))
+# a sentence with several mentions is shown with the reading that puts the most in it
+_STRENGTH = {"affirmed": 0, "uncertain": 1, "hypothetical": 2, "negated": 3}
+UNCONFIRMED = ("uncertain", "hypothetical")
+
+
+def _verbatim(call: CallIn, found: list[Mention]) -> list[Fact]:
+    """The caller's sentences that mention the terms, word for word, with how they were read."""
+    sources = ["caller (verbatim)"] + [f"note by {n.author or 'call-taker'} (verbatim)" for n in call.notes]
+    best: dict[tuple[int, str], Mention] = {}
+    for m in found:
+        key = (m.source, m.sentence)
+        if key not in best or _STRENGTH[m.status] < _STRENGTH[best[key].status]:
+            best[key] = m
+    return [Fact(m.sentence, sources[m.source], None, True, m.status, m.cue) for m in best.values()]
+
+
+def _unconfirmed(
+    reading: Reading, rules: RuleBook, lexicon: Lexicon, who: dict[str, tuple[str, ...]]
+) -> dict[str, Missing]:
+    """By vocabulary name, a fact said only as possible, hearsay or a supposition: what to confirm, with whom."""
+    out: dict[str, Missing] = {}
+    for name, suppliers in lexicon.confirm_with.items():
+        found = reading.find(terms((f"@{name}",), rules.vocab))
+        affirmed = {m.term for m in found if m.status == "affirmed"}
+        for m in found:
+            if m.status in UNCONFIRMED and m.term not in affirmed:
+                label = lexicon.labels.get(name, name)
+                how = "supposed, not said to be so" if m.status == "hypothetical" else "possible, not confirmed"
+                out[name] = Missing(
+                    f'confirm {label}: {how} ("{m.cue}"): "{m.sentence}"',
+                    tuple(dict.fromkeys(x for s in suppliers for x in who.get(s, (s,)))),
+                )
+                break
     return out
+
+
+def _caution_fact(c: BannerLine) -> Fact:
+    return Fact(f"{c.text} (dispatch caution: {c.kind})", f"caution from {c.source or 'dispatch'}", None, True)
 
 
 def _answers(
@@ -457,6 +503,7 @@ def _answers(
     active: list[FlagView],
     premise_flags: list[FlagView],
     guidance: list[str],
+    cues: Lexicon,
 ) -> tuple[tuple[Answer, ...], tuple[Missing, ...]]:
     questions = load_checklist().item("C1").questions
     vocab = rules.vocab
@@ -484,21 +531,26 @@ def _answers(
     narrative = [Fact(call.narrative, "caller (verbatim)", None, True)] if call.narrative else []
     add(questions[0], [received, *narrative])
 
-    weapons = _verbatim(call, list(vocab.get("weapon", ())))
+    said = facts.said
+    suppliers_for = {"caller": who(callback, on_scene), "prior reporting officer": who(prior_officer)}
+    unconfirmed = _unconfirmed(said, rules, cues, suppliers_for)
+    weapon_words = said.find(terms(("@weapon",), vocab))
+    weapons = _verbatim(call, weapon_words)
     weapon_flags = [v for v in active if v.category == "weapon"]
     weapons += [
         Fact(f"{v.text} ({v.status} flag on {v.on})", f"flag entered by {v.entered_by}", v.age_days)
         for v in weapon_flags
     ]
-    negative = re.search(r"\bno (?:weapons?|guns?|knife)\b[^.]*", facts.text)
-    if negative and not weapons:
-        weapons = [Fact(negative.group(0), "caller or dispatch", None, True)]
-    mental = _verbatim(call, list(vocab.get("mental_health", ())) + list(vocab.get("substance", ())))
-    mental += [
+    cautions = caution_banner(call.cautions)
+    weapons += [_caution_fact(c) for c in cautions if c.category == "weapon"]
+    mental_words = said.find(terms(("@mental_health", "@substance", "@suicide"), vocab))
+    mental_flags = [
         Fact(f"{v.text} ({v.status} flag on {v.on})", f"flag entered by {v.entered_by}", v.age_days)
         for v in active
         if v.category in ("mental_health_crisis", "substance_use")
     ]
+    mental_flags += [_caution_fact(c) for c in cautions if c.category == "medical_mental_health"]
+    mental = _verbatim(call, mental_words) + mental_flags
     caller_bits = [
         Fact(
             f"caller: {call.caller_name or 'name not given'}"
@@ -543,11 +595,12 @@ def _answers(
         "porch",
         "dog",
     ]
-    place = _verbatim(call, place_terms)
+    place = _verbatim(call, [m for m in said.find(tuple(place_terms)) if m.status != "negated"])
+    # an expired flag is history (shown with the premise, marked expired), not an answer
     place += [
         Fact(f"{v.category}: {v.text} [{v.status}]", f"flag entered by {v.entered_by}", v.age_days)
         for v in premise_flags
-        if v.category in ("dog", "hazard")
+        if v.category in ("dog", "hazard") and v.status != "expired"
     ]
     if "#" in (call.address or "").upper() or re.search(r"\b(?:apt|apartment|unit)\b", (call.address or "").lower()):
         place.append(Fact("multi-unit building (unit number in the address)", "address"))
@@ -581,13 +634,23 @@ def _answers(
         weapons,
         None if weapons else "whether anyone has or can reach a weapon",
         who(callback, on_scene, prior_officer, family),
+        partly="weapon" in unconfirmed,
     )
     add(
         questions[9],
         mental,
         None if mental else "mental-health or substance-use issues",
         who(family, prior_officer, callback, "crisis line records"),
+        partly=bool({"mental_health", "substance", "suicide"} & set(unconfirmed)),
     )
+    missing += unconfirmed.values()
+    if said.present(terms(("@suicide",), vocab)):
+        missing.append(
+            Missing(
+                "whether the person is alone and has the means at hand (a firearm, pills, a height)",
+                who(callback, on_scene, family, "988 Lifeline or crisis line records"),
+            )
+        )
     same_type = counts.get(call.type_text or "", 0)
     experience = [Fact(title, "policy pack") for title in guidance]
     if same_type:

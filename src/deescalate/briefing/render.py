@@ -11,7 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from deescalate.briefing.brief import Answer, Briefing, FlagView, PersonHistory, PremiseParty
+from deescalate.briefing.brief import Answer, Briefing, Fact, FlagView, PersonHistory, PremiseParty
 from deescalate.briefing.cautions import BannerLine
 
 STATUS_STYLE = {"known": "green", "partly known": "yellow", "unknown": "red"}
@@ -23,12 +23,21 @@ def to_json(b: Briefing) -> str:
     return json.dumps(b.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
+def _reading(f: Fact) -> str:
+    """How the caller's words were read, where it is not a plain statement: 'uncertain: "I think"'."""
+    if f.status in (None, "affirmed"):
+        return ""
+    return f'{f.status}: "{f.cue}"' if f.cue else str(f.status)
+
+
 def _fact_text(a: Answer) -> Text:
     t = Text()
     for f in a.facts:
         words = f'"{f.text}"' if f.verbatim else f.text
         age = f", {f.age_days:.0f} days old" if f.age_days is not None else ""
         t.append(f"• {words}", style="italic" if f.verbatim else "")
+        if _reading(f):
+            t.append(f"  [{_reading(f)}]", style="yellow")
         t.append(f"  ({f.source}{age})\n", style="dim")
     return t if a.facts else Text("—", style="dim")
 
@@ -193,7 +202,8 @@ def to_html(b: Briefing) -> str:
     rows = "".join(
         f"<tr><td>{e(a.question)}</td><td style='color:{colour[a.status]};font-weight:600'>{e(a.status)}</td><td><ul>"
         + "".join(
-            f"<li>{'<q>' + e(f.text) + '</q>' if f.verbatim else e(f.text)} <small>({e(f.source)}"
+            f"<li>{'<q>' + e(f.text) + '</q>' if f.verbatim else e(f.text)}"
+            f"{' <b>[' + e(_reading(f)) + ']</b>' if _reading(f) else ''} <small>({e(f.source)}"
             f"{', ' + format(f.age_days, '.0f') + ' days old' if f.age_days is not None else ''})</small></li>"
             for f in a.facts
         )
