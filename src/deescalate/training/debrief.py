@@ -44,6 +44,10 @@ ABBREV: dict[str, str] = {
     "call_backup": "BKP",
     "call_ems": "EMS",
     "write_note": "NOT",
+    "call_resource": "CAL",
+    "civil_matter": "CIV",
+    "question": "ASK",
+    "talk": "TLK",
 }
 AGITATION_COLOUR = "#c62828"
 RAPPORT_COLOUR = "#1f5fa8"
