@@ -274,6 +274,10 @@ class TrainingSession:
             uid = f"t{n}"
             self._utterances.append(Utterance(id=uid, speaker=speaker, start=t, text=said))
             found = set(self.reader.read(self.encounter, uid))
+            if reading.asked and all(x.intent == "question" for x in reading.sentences):
+                # "Can I get your name, sir?" asks; the analyzer may read a request frame as a command,
+                # but the person hears a question about a topic, not an order
+                found -= {"command", "repeated_command", "rapid_commands"}
             moves |= found
             if reading.asked and "question" not in moves:
                 moves.add("question")
@@ -339,9 +343,19 @@ class TrainingSession:
         """What the person says, and the topic answered if any. In order: what they now do (a scene fact
         of theirs), their reaction to a raising move, not understanding (blocked), the answer to the
         question asked, what a call brings, their response to the strongest move, their phase line."""
-        for fact in by_person:
-            if doing := self.scenario.scene[fact].say:
-                return doing, None
+        doing = " ".join(d for f in by_person if (d := self.scenario.scene[f].say))
+        reply, topic = self._answer(deltas, blocked, state, reading, called)
+        # what the person now does comes first, then what they say to the trainee's words
+        return (f"{doing} {reply}" if doing else reply), topic
+
+    def _answer(
+        self,
+        deltas: dict[str, tuple[float, float]],
+        blocked: frozenset[str],
+        state: State,
+        reading: Reading,
+        called: list[str],
+    ) -> tuple[str, str | None]:
         strongest = strongest_move(deltas)
         options = self.scenario.responses.get(strongest or "")
         raising = strongest is not None and deltas[strongest][0] > 0
