@@ -274,10 +274,11 @@ _OPENERS = frozenset("sir ma'am maam miss mister mr mrs ms hey hi hello okay ok 
 
 
 def _intent(raw: str, words: list[str], book: CueBook) -> Intent:
-    if any(c.matches(words) for c in book.offers):
-        return "offer"
+    # a question mark wins: "Is there someone I can call for you?" asks, though it holds "I can"
     if raw.rstrip().endswith("?") or raw.lstrip().startswith("¿"):
         return "question"
+    if any(c.matches(words) for c in book.offers):
+        return "offer"
     head = list(words)
     while head and head[0] in _OPENERS:
         head = head[1:]

@@ -283,7 +283,10 @@ class TrainingSession:
                 moves.add("question")
             if not found and "question" not in moves:
                 moves.add("talk")  # words the analyzer finds nothing in are still talk, not silence
-            called += [k for k, c in self.calls.items() if k not in called and _says_calling(reading, c.words)]
+            requested = "resource_request" in moves
+            called += [
+                k for k, c in self.calls.items() if k not in called and _says_calling(reading, c.words, requested)
+            ]
         else:
             self.reader.skip()
         if not moves:
@@ -408,9 +411,13 @@ class TrainingSession:
         return played
 
 
-def _says_calling(reading: Reading, cues: tuple[str, ...]) -> bool:
-    """Saying you are getting something ("I'm calling an interpreter"), not asking whether it is wanted."""
-    return any(reading.offers(c) for c in cues)
+def _says_calling(reading: Reading, cues: tuple[str, ...], requested: bool) -> bool:
+    """Saying you are getting something ("I'm calling an interpreter"), or asking someone else for it
+    (a resource request: "Dispatch, can you get me the language line?"); not asking the person whether
+    they want it ("Do you need an ambulance?")."""
+    if any(reading.offers(c) for c in cues):
+        return True
+    return requested and reading.asked != "need" and any(reading.mentions(c) for c in cues)
 
 
 def read_script(path: Path) -> list[tuple[int, str]]:
