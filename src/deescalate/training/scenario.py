@@ -170,8 +170,9 @@ class Scenario(_Strict):
     start: Start
     # what the person says in each phase (chosen by seeded chance when several)
     lines: dict[Phase, tuple[str, ...]]
-    # what the person says in answer to a kind of move (overrides the phase line)
-    responses: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    # what the person says in answer to a kind of move (overrides the phase line); like facts, a list of
+    # lines or of {when, say}, so a reply can follow the scene (no grip on a knife already put down)
+    responses: dict[str, tuple[Answer, ...]] = Field(default_factory=dict)
     # the person's fact sheet: what they answer when asked about each topic
     facts: dict[Topic, tuple[Answer, ...]]
     scene: dict[str, SceneFact] = Field(default_factory=dict)
@@ -185,7 +186,7 @@ class Scenario(_Strict):
     # no ending before this turn: the trainee's first words always get to matter
     settle_turns: int = Field(default=3, ge=1, le=10)
 
-    @field_validator("facts", mode="before")
+    @field_validator("facts", "responses", mode="before")
     @classmethod
     def _fact_forms(cls, value: object) -> object:
         return {k: _answers(v) for k, v in value.items()} if isinstance(value, dict) else value
@@ -217,6 +218,9 @@ class Scenario(_Strict):
         names, settable = self.names, {*FLAGS, *self.scene}
         conditions = [
             (f"facts.{t}.{i}.when", a.when) for t, answers in self.facts.items() for i, a in enumerate(answers)
+        ]
+        conditions += [
+            (f"responses.{m}.{i}.when", a.when) for m, answers in self.responses.items() for i, a in enumerate(answers)
         ]
         conditions += [(f"scene.{k}.when", f.when) for k, f in self.scene.items()]
         conditions += [(f"endings.{i}.when", e.when) for i, e in enumerate(self.endings)]

@@ -40,7 +40,7 @@ from deescalate.training.model import (
     parse_condition,
 )
 from deescalate.training.reading import Reading, read_line
-from deescalate.training.scenario import Ending, Phase, Scenario
+from deescalate.training.scenario import Answer, Ending, Phase, Scenario
 
 TRAINEE = "TRAINEE"
 PARTNER = "PARTNER"
@@ -149,10 +149,8 @@ class TrainingSession:
         self.unplayed: list[str] = []  # script lines left when the scene ended
         self.calls = scenario.all_calls()
         self.declared = frozenset(scenario.scene)
-        self._answers: dict[str, list[tuple[ast.expr | None, tuple[str, ...]]]] = {
-            topic: [(parse_condition(a.when, scenario.names) if a.when else None, a.say) for a in answers]
-            for topic, answers in scenario.facts.items()
-        }
+        self._answers = _variants({str(k): v for k, v in scenario.facts.items()}, scenario.names)
+        self._responses = _variants(scenario.responses, scenario.names)
         # the people of the call by first name: "where's Michael?" asks about family
         others = [p.first_name for p in scenario.call.persons if p.first_name and p.role != "subject"]
         self._extra_topics = {"family": tuple(o.lower() for o in others)} if others else {}
@@ -360,7 +358,7 @@ class TrainingSession:
         called: list[str],
     ) -> tuple[str, str | None]:
         strongest = strongest_move(deltas)
-        options = self.scenario.responses.get(strongest or "")
+        options = self._pick(self._responses.get(strongest or "", []), state)
         raising = strongest is not None and deltas[strongest][0] > 0
         if raising and options and strongest not in blocked:
             return self.rng.choice(options), None
@@ -369,14 +367,17 @@ class TrainingSession:
         for k in called:
             if self.calls[k].say:
                 return self.rng.choice(self.calls[k].say), None
-        if (topic := reading.asked) is not None and state.phase != "crisis":
-            values = state.with_facts(self.declared)
-            for condition, answers in self._answers.get(topic, []):
-                if condition is None or evaluate(condition, values):
-                    return self.rng.choice(answers), topic
+        topic = reading.asked if state.phase != "crisis" else None  # in crisis they cannot take a question in
+        if topic is not None and (answers := self._pick(self._answers.get(topic, []), state)):
+            return self.rng.choice(answers), topic
         if options and strongest not in blocked:
             return self.rng.choice(options), None
         return self.rng.choice(self.scenario.lines[state.phase]), None
+
+    def _pick(self, variants: list[tuple[ast.expr | None, tuple[str, ...]]], state: State) -> tuple[str, ...]:
+        """The lines of the first variant whose condition holds now (none: no lines)."""
+        values = state.with_facts(self.declared)
+        return next((say for when, say in variants if when is None or evaluate(when, values)), ())
 
     def _ending(self) -> Ending | None:
         if self.state.turn < self.scenario.settle_turns:
@@ -409,6 +410,14 @@ class TrainingSession:
             if isinstance(r, TurnResult):
                 played.append(r)
         return played
+
+
+Variants = list[tuple[ast.expr | None, tuple[str, ...]]]
+
+
+def _variants(table: dict[str, tuple[Answer, ...]], names: frozenset[str]) -> dict[str, Variants]:
+    """Each entry's answers with their conditions parsed once."""
+    return {k: [(parse_condition(a.when, names) if a.when else None, a.say) for a in v] for k, v in table.items()}
 
 
 def _says_calling(reading: Reading, cues: tuple[str, ...], requested: bool) -> bool:
