@@ -44,8 +44,10 @@ the person's language): neutral, a little rapport, never silence.
 - ``deaf``, ``no_english``: spoken moves have no calming effect (no agitation
   drop, no rapport gain) and every agitation-raising spoken move (commands,
   threats, insults, dismissals) raises agitation by half: the person sees
-  shouting they cannot understand. Actions are not affected. After noticing,
-  normal effects.
+  shouting they cannot understand. Actions are not affected. Normal effects
+  once the words reach them: a turn in their own language, or once the
+  person's ``understood_when`` holds (an interpreter on the line), or, for a
+  scenario without one, once the condition is noticed.
 - ``diabetic``, ``cannot_breathe``: agitation +0.4 every turn (no noise, no
   crisis doubling) and ``harm`` +1 every turn; noticing stops both.
 
@@ -120,7 +122,7 @@ EFFECTS: dict[str, tuple[float, float]] = {
     "call_ems": (-0.2, +0.3),
     "call_resource": (-0.2, +0.3),
     "civil_matter": (-0.3, +0.3),
-    "question": (-0.2, +0.3),
+    "question": (0.0, +0.2),  # asking builds a little rapport; it calms only with what else is said
     "talk": (0.0, +0.1),
     "wait": (-0.3, 0.0),
     "silence": (0.0, -0.1),
@@ -253,6 +255,8 @@ class SubjectModel:
         self.effects = {**EFFECTS, **{k: (float(a), float(r)) for k, (a, r) in scenario.effects.items()}}
         self.hidden = frozenset(scenario.person.hidden)
         self.notice = scenario.notice
+        understood = scenario.person.understood_when
+        self.understood_when = parse_condition(understood, scenario.names) if understood else None
         self.scene_when = {k: parse_condition(f.when, scenario.names) for k, f in scenario.scene.items() if f.when}
 
     def start(self) -> State:
@@ -274,6 +278,17 @@ class SubjectModel:
             or set(n.facts) & set_now
             or (language != "en" and language in reading.languages)
         )
+
+    def _reached(self, state: State, noticed: bool, set_now: frozenset[str], reading: Reading) -> bool:
+        """Whether words reach a person who cannot hear or follow English: in their own language, or once
+        ``understood_when`` holds (an interpreter on the line), or, without one, once noticed."""
+        language = self.scenario.person.language
+        if language != "en" and language in reading.languages:
+            return True
+        if self.understood_when is None:
+            return noticed
+        values = replace(state, facts=state.facts | set_now).with_facts(set(self.scenario.scene))
+        return bool(evaluate(self.understood_when, values))
 
     def facts_set(self, state: State, moves: tuple[str, ...], reading: Reading) -> frozenset[str]:
         """Scene facts the trainee's moves, actions or words set this turn (``by`` and ``said``)."""
@@ -325,7 +340,7 @@ class SubjectModel:
         set_now = sets | self.facts_set(state, moves, reading) | flags
         noticed_now = not state.noticed and self.notices(moves, reading, set_now)
         noticed = state.noticed or noticed_now
-        blocking = bool(self.hidden & BLOCKING) and not noticed
+        blocking = bool(self.hidden & BLOCKING) and not self._reached(state, noticed, set_now, reading)
         deltas: dict[str, tuple[float, float]] = {}
         blocked: set[str] = set()
         for move in moves:

@@ -96,6 +96,9 @@ class Person(_Strict):
     # how the person can be reached once the hidden condition is noticed
     channel: Literal["speech", "writing", "interpreter", "sign"] = "speech"
     language: str = Field(default="en", pattern=r"^[a-z]{2}$")  # speaking it to them changes the channel
+    # for a person words cannot reach (deaf, no English): what must hold before spoken English does, e.g.
+    # "interpreter_on_line"; empty: noticing the condition is enough (the trainee adapts how they speak)
+    understood_when: str = ""
 
 
 class Start(_Strict):
@@ -223,6 +226,7 @@ class Scenario(_Strict):
             (f"responses.{m}.{i}.when", a.when) for m, answers in self.responses.items() for i, a in enumerate(answers)
         ]
         conditions += [(f"scene.{k}.when", f.when) for k, f in self.scene.items()]
+        conditions += [("person.understood_when", self.person.understood_when)]
         conditions += [(f"endings.{i}.when", e.when) for i, e in enumerate(self.endings)]
         for where, text in conditions:
             if text:
