@@ -9,7 +9,7 @@ from rich.console import Console
 
 from deescalate.training.debrief import Debrief, dispatch_facts
 from deescalate.training.session import TrainingSession
-from tests.training.tiny import tiny, with_person
+from tests.training.tiny import tiny, tiny_data, with_person
 
 TURNS = [
     "Show me your hands! Get down! Don't move!",
@@ -62,7 +62,7 @@ def test_debrief_nothing_worked_says_so() -> None:
 
 
 def test_debrief_moments_include_noticing_and_the_deciding_turn() -> None:
-    scenario = with_person(hidden=["deaf"])
+    scenario = tiny(person={**tiny_data()["person"], "hidden": ["deaf"]}, notice={"by": ["write_note"]})
     session = TrainingSession(scenario, seed=2)
     for t in ["Hello?", "Get out of the car!", "/write note Are you okay?", "/wait"]:
         session.turn(t)

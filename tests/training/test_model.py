@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import replace
 
 import pytest
 
 from deescalate.training.model import EFFECTS, State, SubjectModel, next_phase, stage_of
 from deescalate.training.scenario import MOVES
-from tests.training.tiny import NoNoise, tiny, with_person
+from tests.training.tiny import tiny, tiny_data, with_person
 
 
 def step(model: SubjectModel, moves: tuple[str, ...], words: str = "", state: State | None = None) -> State:
-    return model.step(state or model.start(), moves, words, NoNoise()).state
+    return model.step(state or model.start(), moves, words).state
 
 
 def change(
@@ -145,40 +144,8 @@ def test_model_unheard_person_still_feels_actions() -> None:
     assert change(hidden, ("step_back",), state=s)[0] == pytest.approx(-0.8)
 
 
-@pytest.mark.parametrize(
-    ("condition", "moves", "words", "noticed"),
-    [
-        ("deaf", ("write_note",), "", True),
-        ("deaf", ("capacity_check",), "Can you hear me?", True),
-        ("deaf", ("capacity_check",), "Are you hurt?", False),  # a check, but not about hearing
-        ("deaf", ("resource_request",), "Can we get an interpreter?", False),
-        ("no_english", ("resource_request",), "Can we get an interpreter out here?", True),
-        ("no_english", ("capacity_check",), "Do you speak English?", True),
-        ("no_english", ("capacity_check",), "Are you hurt?", False),
-        ("no_english", ("write_note",), "", False),
-        ("diabetic", ("capacity_check",), "Are you okay? Do you need anything?", True),
-        ("diabetic", ("call_ems",), "", True),
-        ("diabetic", ("resource_request",), "Dispatch, send EMS please", True),
-        ("diabetic", ("empathy",), "That sounds hard", False),
-        ("cannot_breathe", ("capacity_check",), "Are you able to breathe?", True),
-        ("cannot_breathe", ("wait",), "", False),
-        ("autistic", ("capacity_check",), "Are you okay?", False),  # noticed only through notice strings
-    ],
-)
-def test_model_noticing_rules(condition: str, moves: tuple[str, ...], words: str, noticed: bool) -> None:
-    model = SubjectModel(with_person(hidden=[condition]))
-    assert step(model, moves, words).noticed is noticed
-
-
-def test_model_notice_strings_match_words_case_insensitively_and_actions() -> None:
-    model = SubjectModel(tiny(notice=["Sign Language", "/call backup"]))
-    assert step(model, ("active_listening",), "do you use SIGN language?").noticed
-    assert step(model, ("call_backup",), "").noticed
-    assert not step(model, ("active_listening",), "what's going on?").noticed
-
-
 def test_model_noticing_restores_normal_effects_in_the_same_turn() -> None:
-    hidden = SubjectModel(with_person(hidden=["deaf"]))
+    hidden = SubjectModel(tiny(person={**tiny_data()["person"], "hidden": ["deaf"]}, notice={"by": ["write_note"]}))
     s = replace(hidden.start(), agitation=5.0, rapport=5.0)
     assert change(hidden, ("empathy",), "That's hard", s) == (0.0, 0.0)
     noticed = step(hidden, ("write_note",), "", s)
@@ -188,7 +155,9 @@ def test_model_noticing_restores_normal_effects_in_the_same_turn() -> None:
 
 @pytest.mark.parametrize("condition", ["diabetic", "cannot_breathe"])
 def test_model_untreated_condition_worsens_until_noticed(condition: str) -> None:
-    model = SubjectModel(with_person(hidden=[condition]))
+    model = SubjectModel(
+        tiny(person={**tiny_data()["person"], "hidden": [condition]}, notice={"facts": ["ems_called"]})
+    )
     plain = SubjectModel(tiny())
     s = model.start()
     for _ in range(3):
@@ -236,36 +205,13 @@ def test_model_knife_force_risk_from_threat_or_high_agitation() -> None:
 
 def test_model_flags_and_counters_for_endings() -> None:
     model = SubjectModel(tiny())
-    s = step(model, ("resource_request",), "Dispatch, can we get the crisis team's counselor here?")
+    s = model.step(model.start(), ("call_resource",), "", sets=frozenset({"clinician_called"})).state
     assert s.clinician_called and not s.ems_called
     s = step(model, ("backup_request",), "Send me another unit", s)
     assert s.backup_called
     s = step(model, ("threat_of_force", "insult"), "", s)
     s = step(model, ("threat_of_force",), "", s)
     assert (s.threats, s.insults, s.turn) == (2, 1, 4)
-
-
-def test_model_noise_is_bounded_and_seeded() -> None:
-    model = SubjectModel(tiny(start={"agitation": 4.0, "rapport": 5.0}))
-    a = model.step(model.start(), ("command", "empathy"), "", random.Random(7))
-    b = model.step(model.start(), ("command", "empathy"), "", random.Random(7))
-    assert a == b
-    assert a.deltas["command"][0] == pytest.approx(0.5, abs=0.15)
-    assert a.deltas["empathy"][1] == pytest.approx(1.0, abs=0.15)
-    assert model.step(model.start(), ("write_note",), "", random.Random(7)).deltas["write_note"] == (0.0, 0.0)
-
-
-def test_model_notice_strings_match_whole_words() -> None:
-    model = SubjectModel(tiny(notice=["the VA", "ems"]))
-    assert step(model, ("active_listening",), "Have you talked to the VA?").noticed
-    assert not step(model, ("active_listening",), "Is that the van you drove?").noticed
-    assert not step(model, ("active_listening",), "Any problems today?").noticed
-
-
-def test_model_asking_about_medical_help_is_not_calling_ems() -> None:
-    model = SubjectModel(tiny())
-    assert not step(model, ("capacity_check", "resource_request"), "Do you need medical help?").ems_called
-    assert step(model, ("resource_request",), "Dispatch, roll an ambulance to us.").ems_called
 
 
 def test_model_state_names_are_the_condition_names() -> None:

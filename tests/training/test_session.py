@@ -28,7 +28,7 @@ def moves_of(*turns: str) -> list[set[str]]:
         ("Put it down or I'll tase you.", {"command", "threat_of_force"}),
         ("So what you're saying is you missed your bus.", {"active_listening"}),
         ("Are you able to hear me okay?", {"capacity_check"}),
-        ("Dispatch, can you send me another unit?", {"backup_request"}),
+        ("Dispatch, can you send me another unit?", {"backup_request", "question"}),
         ("", {"silence"}),
     ],
 )
@@ -62,8 +62,9 @@ def test_session_dismissal_sees_the_persons_distress() -> None:
         ("/wait", "wait", ""),
         ("/step back", "step_back", ""),
         ("/step_back I'll give you some room", "step_back", "I'll give you some room"),
-        ("/call backup", "call_backup", ""),
-        ("/Call EMS", "call_ems", ""),
+        ("/call backup", "call", "backup"),
+        ("/Call EMS", "call", "EMS"),
+        ("/call crisis team", "call", "crisis team"),
         ("/write note Can you hear me?", "write_note", "Can you hear me?"),
         ("hello /wait", None, "hello /wait"),
     ],
@@ -72,7 +73,7 @@ def test_session_parse_turn(text: str, action: str | None, words: str) -> None:
     assert parse_turn(text) == (action, words)
 
 
-@pytest.mark.parametrize("text", ["/dance", "/waiting", "/call", "/"])
+@pytest.mark.parametrize("text", ["/dance", "/waiting", "/calling", "/"])
 def test_session_unknown_action_is_a_clear_error(text: str) -> None:
     session = TrainingSession(tiny(), seed=1)
     with pytest.raises(InputError, match="unknown action.*/wait, /step back"):
@@ -96,7 +97,8 @@ def test_session_actions_become_events_and_time_passes() -> None:
 
 
 def test_session_written_note_is_marked_as_writing() -> None:
-    session = TrainingSession(with_person(hidden=["deaf"]), seed=1)
+    deaf = tiny(person={**tiny_data()["person"], "hidden": ["deaf"]}, notice={"by": ["write_note"]})
+    session = TrainingSession(deaf, seed=1)
     r = session.turn("/write note I'm Officer Diaz. You're not in trouble.")
     assert r.noticed_now and "write_note" in r.moves and "respect_marker" in r.moves
     assert session.encounter.utterances[0].text.startswith("[writing] I'm Officer Diaz.")

@@ -41,11 +41,22 @@ def tiny_data(**overrides: Any) -> dict[str, Any]:
             "recovery": ["...Okay.", "Fine. Fine."],
         },
         "responses": {"empathy": ["Yeah. It's been a day."]},
+        "facts": {
+            "name": ["Sam. Sam Lee."],
+            "situation": ["The bus didn't stop. Third one tonight."],
+            "need": ["To get home. That's all."],
+            "medication": ["No, nothing."],
+            "family": ["My sister's expecting me."],
+            "injury": ["I'm not hurt."],
+            "weapon": ["No. Nothing."],
+            "next_step": ["I wait for the next bus, I guess."],
+        },
         "endings": [
             {"kind": "force_used", "when": "agitation >= 9.5", "text": "He swings; you go hands-on."},
             {"kind": "resolved_calmly", "when": "agitation <= 1.5 and rapport >= 5", "text": "He catches his bus."},
         ],
         "max_turns": 12,
+        "settle_turns": 1,  # the model's own tests end at the first turn that decides
     }
     data.update(overrides)
     return data

@@ -29,7 +29,14 @@ def train_command(
     """Practise a call: talk to a simulated person (or play a script), then get a debrief."""
     from deescalate.training.debrief import Debrief, dispatch_facts
     from deescalate.training.scenario import bundled_scenarios, find_scenario, load_scenario
-    from deescalate.training.session import ACTION_HELP, TrainingSession, TurnResult, read_script
+    from deescalate.training.session import (
+        ACTION_HELP,
+        INSTRUCTOR_HELP,
+        PARTNER,
+        TrainingSession,
+        TurnResult,
+        read_script,
+    )
 
     if list_all:
         for path in bundled_scenarios():
@@ -51,21 +58,36 @@ def train_command(
         out.print(Text.assemble((f"{heading}: ", "bold"), text))
     out.print()
 
-    def show(r: TurnResult) -> None:
+    def show(r: TurnResult | str) -> None:
+        if isinstance(r, str):  # /pause: the scene for the instructor
+            out.print(f"[instructor] {r}", style="dim", markup=False, highlight=False)
+            return
         out.print(Text.assemble((f"{loaded.person.name}: ", "bold magenta"), r.person or "…"))
+        if r.injected:
+            return
         moves = ", ".join(m.replace("_", " ") for m in r.moves)
         state = f"  [{moves}]  agitation {r.state.agitation:.1f}  rapport {r.state.rapport:.1f}  {r.state.phase}"
-        out.print(state + ("  (noticed)" if r.noticed_now else ""), style="dim", markup=False, highlight=False)
+        extra = ("  (noticed)" if r.noticed_now else "") + (f"  (now: {', '.join(r.facts_now)})" if r.facts_now else "")
+        out.print(state + extra, style="dim", markup=False, highlight=False)
+
+    def who(r: TurnResult | str) -> str:
+        return "Partner" if isinstance(r, TurnResult) and r.speaker == PARTNER else "You"
 
     if turns is not None:
-        for _, line in turns:
+        for i, (_, line) in enumerate(turns):
             if session.done:
+                session.unplayed = [rest for _, rest in turns[i:]]
                 break
-            out.print(Text.assemble(("You: ", "bold cyan"), line))
-            show(session.turn(line))
+            r = session.play(line)
+            label = "Instructor" if line.lstrip().startswith(("/inject", "/pause")) else who(r)
+            out.print(Text.assemble((f"{label}: ", "bold cyan"), line))
+            show(r)
     else:
         out.print(
-            f"Type what you say. Actions: {ACTION_HELP}. Empty line: silence. Ctrl-D ends.", style="dim", markup=False
+            f"Type what you say (A: or B: for two trainees). Actions: {ACTION_HELP}. Instructor: {INSTRUCTOR_HELP}. "
+            "Empty line: silence. Ctrl-D ends.",
+            style="dim",
+            markup=False,
         )
         while not session.done:
             try:
@@ -74,7 +96,7 @@ def train_command(
                 out.print()
                 break
             try:
-                show(session.turn(line))
+                show(session.play(line))
             except DeescalateError as exc:
                 err.print(exc.detail, style="yellow", markup=False, highlight=False)
     if session.ending is not None:

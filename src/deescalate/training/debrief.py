@@ -13,12 +13,13 @@ from rich.table import Table
 from rich.text import Text
 
 from deescalate import __version__
-from deescalate.analysis.analyzer import analyze
+from deescalate.analysis.analyzer import analyze, default_analyzer
 from deescalate.analysis.result import Analysis
+from deescalate.encounter.model import Encounter, Participant, Role, Utterance
 from deescalate.report.common import checklist_rows, fmt_time, moment_text, status_text
 from deescalate.training.model import COMMAND_MOVES
 from deescalate.training.scenario import Scenario
-from deescalate.training.session import TrainingSession, TurnResult
+from deescalate.training.session import PARTNER, PERSON, TRAINEE, TrainingSession, TurnResult, split_line
 
 # three-letter marks for the plots
 ABBREV: dict[str, str] = {
@@ -44,6 +45,10 @@ ABBREV: dict[str, str] = {
     "call_backup": "BKP",
     "call_ems": "EMS",
     "write_note": "NOT",
+    "call_resource": "CAL",
+    "civil_matter": "CIV",
+    "question": "ASK",
+    "talk": "TLK",
 }
 AGITATION_COLOUR = "#c62828"
 RAPPORT_COLOUR = "#1f5fa8"
@@ -88,6 +93,42 @@ def dispatch_facts(scenario: Scenario) -> list[tuple[str, str]]:
         facts.append(("Units", ", ".join(call.units)))
     facts.append(("On arrival", scenario.person.condition))
     return facts
+
+
+@dataclass(frozen=True, slots=True)
+class Unplayed:
+    """A script line the scene ended before; what the analyzer finds in it still counts for the trainer."""
+
+    line: str
+    labels: tuple[str, ...]
+
+
+def unplayed_findings(lines: list[str]) -> list[Unplayed]:
+    """The analyzer on the lines that were never played, read as one officer's run of turns."""
+    said = [(i, split_line(line)) for i, line in enumerate(lines)]
+    utterances = [
+        Utterance(id=f"u{i}", speaker=PARTNER if who == PARTNER else TRAINEE, start=4.0 * i, text=rest)
+        for i, (who, instructor, rest) in said
+        if instructor is None and rest and not rest.startswith("/")
+    ]
+    if not utterances:
+        return [Unplayed(line, ()) for line in lines]
+    encounter = Encounter(
+        id="unplayed",
+        participants=[
+            Participant(id=TRAINEE, role=Role.officer),
+            Participant(id=PARTNER, role=Role.officer),
+            Participant(id=PERSON, role=Role.subject),
+        ],
+        utterances=utterances,
+    )
+    found: dict[str, set[str]] = {}
+    for f in default_analyzer().findings(encounter):
+        found.setdefault(f.utterance_id, set()).add(f.label)
+    return [Unplayed(line, tuple(sorted(found.get(f"u{i}", set())))) for i, line in enumerate(lines)]
+
+
+CONCERNS = ("threat_of_force", "insult", "conflicting_command", "dismissal")
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +180,7 @@ class Debrief:
         self.worked = self._by_effect(calming=True)
         self.hurt = self._by_effect(calming=False)
         self.moments = self._moments()
+        self.unplayed = unplayed_findings(session.unplayed)
 
     # -- what the debrief says ----------------------------------------------------------------------------------
     def _by_effect(self, *, calming: bool, n: int = 3) -> list[Worked]:
@@ -182,6 +224,18 @@ class Debrief:
             return f"Stopped after {len(self.history)} turns, before any ending."
         return f"{ENDING_WORDS[self.ending.kind]}: {self.ending.text}"
 
+    def unplayed_line(self) -> str | None:
+        """Said when the scene ended before the script did: the lines it never reached, and the concerns in
+        them, so an early ending never hides what the trainee was going to do."""
+        if not self.unplayed:
+            return None
+        concerns = sorted({c.replace("_", " ") for u in self.unplayed for c in u.labels if c in CONCERNS})
+        found = f"; in them the analyzer finds: {', '.join(concerns)}" if concerns else ""
+        return (
+            f"The scene ended at turn {len(self.history)}, before {len(self.unplayed)} more lines of your "
+            f"script were played{found}."
+        )
+
     def hidden_line(self) -> str | None:
         hidden = ", ".join(h.replace("_", " ") for h in self.scenario.person.hidden)
         if not hidden:
@@ -205,6 +259,7 @@ class Debrief:
             "what_worked": [asdict(w) for w in self.worked],
             "what_raised_agitation": [asdict(w) for w in self.hurt],
             "moments": [asdict(m) for m in self.moments],
+            "unplayed": [asdict(u) for u in self.unplayed],
             "turns": [
                 {
                     "turn": r.turn,
@@ -241,6 +296,11 @@ class Debrief:
         ]
         if (hidden := self.hidden_line()) is not None:
             parts.append(Text(hidden))
+        if (early := self.unplayed_line()) is not None:
+            parts.append(Text(early, style="yellow"))
+            for u in self.unplayed:
+                marks = f"  [{', '.join(lb.replace('_', ' ') for lb in u.labels)}]" if u.labels else ""
+                parts.append(Text(f"  not played: “{u.line}”{marks}", style="dim"))
         parts.append(Text(f"{self.scenario.person.name} wanted: {self.scenario.person.wants}", style="dim"))
         parts += ["", *self.rich_chart()]
         parts += ["", Text("What worked", style="bold")]
@@ -345,6 +405,7 @@ class Debrief:
             f"<header><h1>{e(title)}</h1><p>{e(self.scenario.summary)}</p>"
             f'<p class="ending end-{e(kind)}"><b>{e(self.ending_line())}</b></p>'
             + (f"<p>{e(hidden)}</p>" if hidden else "")
+            + (f'<p class="unplayed">{e(self.unplayed_line())}</p>' if self.unplayed else "")
             + f'<p class="muted">{e(self.scenario.person.name)} wanted: {e(self.scenario.person.wants.rstrip("."))}. '
             f"Seed {self.session.seed}, {len(self.history)} turns.</p></header>"
         )

@@ -29,18 +29,25 @@ Each move has a (Δagitation, Δrapport) in ``EFFECTS``; a scenario's
 ``effects`` replace entries. The deltas of a turn's moves add up.
 
 **Order within a move's delta:** scenario table → hidden-condition factors →
-rapport scaling of calming → crisis doubling of raising → noise. Noise is
-uniform(-0.15, 0.15), drawn from the session's seeded ``random.Random`` for
-both deltas of every move (added only to non-zero deltas), so the same seed and
-the same turns replay exactly.
+rapport scaling of calming → crisis doubling of raising. There is no noise in
+the numbers: the same performance gives the same agitation, rapport and ending
+whatever the seed; the seed only chooses among the person's lines (what they
+say, not how the scene goes).
+
+**Questions and talk.** ``question`` is information asked for (the analyzer's
+``info_gathering``, or a question about a topic of the fact sheet); ``talk`` is
+words the analyzer finds nothing in and that ask nothing (small talk, a line in
+the person's language): neutral, a little rapport, never silence.
 
 **Hidden conditions** (``Person.hidden``), until *noticed*:
 
 - ``deaf``, ``no_english``: spoken moves have no calming effect (no agitation
   drop, no rapport gain) and every agitation-raising spoken move (commands,
   threats, insults, dismissals) raises agitation by half: the person sees
-  shouting they cannot understand. Actions are not affected. After noticing,
-  normal effects.
+  shouting they cannot understand. Actions are not affected. Normal effects
+  once the words reach them: a turn in their own language, or once the
+  person's ``understood_when`` holds (an interpreter on the line), or, for a
+  scenario without one, once the condition is noticed.
 - ``diabetic``, ``cannot_breathe``: agitation +0.4 every turn (no noise, no
   crisis doubling) and ``harm`` +1 every turn; noticing stops both.
 
@@ -53,27 +60,32 @@ Whether or not noticed:
 - ``knife``: a ``threat_of_force``, or agitation >= 9 after a turn, sets
   ``force_risk`` (it stays set).
 
-**Noticing** (one flag per run, taking effect in the turn it happens): the
-trainee's words (or an action's name, e.g. ``write_note``) contain one of the
-scenario's ``notice`` strings as whole words, case-insensitive; or, per condition, a
-``capacity_check`` whose turn mentions hearing (deaf) or language
-(no_english), a written note (deaf), a ``resource_request`` for an interpreter
-(no_english), any ``capacity_check`` or EMS called (diabetic,
-cannot_breathe). The other conditions are noticed through ``notice`` strings
-only.
+**Noticing** (one flag per run, taking effect in the turn it happens) is by
+meaning, as the scenario's ``notice`` says: a question or offer about one of
+its ``ask`` conditions (or a capacity check about one), any sentence about one
+of its ``say`` conditions, one of its ``by`` moves or actions, one of its
+``facts`` coming about (the interpreter on the line, EMS called), or speaking
+the person's own language. A turn with an insult, a threat of force or a
+dismissal never notices anything: "are you deaf or just stupid?" is an insult,
+not a question about hearing. Condition words are read by ``reading`` (the
+conditions of topics.yaml), not matched as keywords.
 
-**Flags for endings.** ``ems_called``: the action ``/call ems`` or a
-resource request naming EMS, an ambulance or a medic. ``backup_called``:
-``/call backup`` or a ``backup_request``. ``clinician_called``: a resource
-request naming a clinician, crisis team, co-responder or counselor.
-``threats`` and ``insults`` count the turns with those moves.
+**Scene facts** (``Scenario.scene``): false at the start, set by the trainee's
+moves or actions (``by``), by what the trainee says or offers (``said``), by a
+call or an injected event (``sets``), or by the person once a condition on the
+state holds (``when``); once set they stay set. Endings and answers may name
+them.
+
+**Flags for endings.** ``ems_called``, ``backup_called``, ``clinician_called``:
+set by the calls that name them (``/call ems``, or saying you are getting an
+ambulance; see ``Scenario.all_calls``); ``backup_called`` also by a
+``backup_request``. ``threats`` and ``insults`` count the turns with those moves.
 """
 
 from __future__ import annotations
 
 import ast
 import math
-import random
 import re
 from dataclasses import dataclass, field, replace
 
@@ -81,8 +93,9 @@ from deescalate.analysis.analyzer import Analyzer
 from deescalate.analysis.context import build_contexts, civilian_name_tokens
 from deescalate.encounter.model import Encounter
 from deescalate.errors import Code, ConfigError
-from deescalate.training.conditions import evaluate, parse_condition  # noqa: F401  (re-exported for tests)
-from deescalate.training.scenario import ACTIONS, MOVES, Ending, Phase, Scenario
+from deescalate.training.conditions import evaluate, parse_condition
+from deescalate.training.reading import Reading, read_line
+from deescalate.training.scenario import ACTIONS, FLAGS, MOVES, Ending, Phase, Scenario
 
 # --- the model as data ------------------------------------------------------------------------------------------
 
@@ -107,6 +120,10 @@ EFFECTS: dict[str, tuple[float, float]] = {
     "backup_request": (-0.1, 0.0),
     "call_backup": (-0.1, 0.0),
     "call_ems": (-0.2, +0.3),
+    "call_resource": (-0.2, +0.3),
+    "civil_matter": (-0.3, +0.3),
+    "question": (0.0, +0.2),  # asking builds a little rapport; it calms only with what else is said
+    "talk": (0.0, +0.1),
     "wait": (-0.3, 0.0),
     "silence": (0.0, -0.1),
     "write_note": (0.0, 0.0),
@@ -118,7 +135,6 @@ RECOVERY_BELOW = 5.0  # from escalation or crisis, agitation under this is recov
 START_PHASE: Phase = "trigger"
 CRISIS_RAISE = 2.0  # agitation-raising deltas in crisis
 RAPPORT_CALMING = (0.5, 0.1)  # calming × (0.5 + 0.1 × rapport)
-NOISE = 0.15
 # Rapport stage: the first whose ceiling is above r.
 STAGES: tuple[tuple[float, str], ...] = (
     (2.0, "listening"),
@@ -133,9 +149,12 @@ LABEL_MOVES: dict[str, str] = {
     label: label
     for label in (
         "command conflicting_command threat_of_force insult explanation respect_marker empathy active_listening "
-        "slow_down distance capacity_check resource_request backup_request dismissal"
+        "slow_down distance capacity_check resource_request backup_request dismissal civil_matter"
     ).split()
 }
+LABEL_MOVES["info_gathering"] = "question"
+ACTION_FLAGS = {"ems_called": frozenset({"call_ems"}), "backup_called": frozenset({"call_backup", "backup_request"})}
+HOSTILE = frozenset({"insult", "threat_of_force", "dismissal"})  # a turn with one of these notices nothing
 COMMAND_MOVES = frozenset({"command", "repeated_command", "rapid_commands", "conflicting_command", "threat_of_force"})
 UNSPOKEN = frozenset({*ACTIONS, "silence"})
 RAPID_CLAUSES = 3  # command clauses in one turn that make rapid_commands
@@ -154,11 +173,6 @@ CALM_FACTORS: dict[str, dict[str, float]] = {"autistic": {"slow_down": 1.5, "dis
 UNTREATED_AGITATION = {"diabetic": 0.4, "cannot_breathe": 0.4}  # per turn until noticed; harm +1 per turn
 FORCE_RISK_AGITATION = 9.0  # knife: force risk at this agitation (or any threat of force)
 
-HEARING_WORDS = re.compile(r"\b(?:hear|hearing|deaf|ears?|sign|signing|asl|lip ?read\w*)\b")
-LANGUAGE_WORDS = re.compile(r"\b(?:english|language|speak|spanish|español|habla\w*|interpret\w*|translat\w*)\b")
-INTERPRETER_WORDS = re.compile(r"\b(?:interpret\w*|translat\w*|language line)\b")
-EMS_WORDS = re.compile(r"\b(?:ems|ambulance|medics?|paramedics?)\b")  # not "medical": "do you need medical?" asks
-CLINICIAN_WORDS = re.compile(r"\b(?:clinician|crisis|co-?responders?|counsel(?:l)?ors?)\b")
 
 # --- state ------------------------------------------------------------------------------------------------------
 
@@ -194,6 +208,7 @@ class State:
     clinician_called: bool = False
     threats: int = 0
     insults: int = 0
+    facts: frozenset[str] = frozenset()  # the scene facts set so far
 
     @property
     def stage(self) -> str:
@@ -216,6 +231,10 @@ class State:
             "phase": self.phase,
         }
 
+    def with_facts(self, declared: frozenset[str] | set[str]) -> dict[str, float | int | bool | str]:
+        """``names()`` and each declared scene fact (true once set)."""
+        return {**self.names(), **{f: f in self.facts for f in declared}}
+
 
 @dataclass(frozen=True, slots=True)
 class Step:
@@ -235,36 +254,59 @@ class SubjectModel:
         self.scenario = scenario
         self.effects = {**EFFECTS, **{k: (float(a), float(r)) for k, (a, r) in scenario.effects.items()}}
         self.hidden = frozenset(scenario.person.hidden)
-        # a notice string matches as whole words: "the VA" is not in "the van"
-        self.notice = tuple(
-            re.compile(rf"(?<!\w){re.escape(n.strip().lstrip('/').lower())}(?!\w)")
-            for n in scenario.notice
-            if n.strip()
-        )
+        self.notice = scenario.notice
+        understood = scenario.person.understood_when
+        self.understood_when = parse_condition(understood, scenario.names) if understood else None
+        self.scene_when = {k: parse_condition(f.when, scenario.names) for k, f in scenario.scene.items() if f.when}
 
     def start(self) -> State:
         return State(agitation=self.scenario.start.agitation, rapport=self.scenario.start.rapport)
 
-    def notices(self, moves: tuple[str, ...], words: str) -> bool:
+    def notices(self, moves: tuple[str, ...], reading: Reading, set_now: frozenset[str] = frozenset()) -> bool:
         """Whether this turn notices the hidden condition (see the module docstring)."""
-        low = words.lower().replace("’", "'")
-        actions = [m for m in moves if m in ACTIONS]
-        said = " ".join([low, *actions, *(m.replace("_", " ") for m in actions)])
-        if any(n.search(said) for n in self.notice):
+        if HOSTILE & set(moves):
+            return False
+        n = self.notice
+        asked = reading.about(("question", "offer"))
+        if "capacity_check" in moves:
+            asked |= reading.about(("statement",))
+        language = self.scenario.person.language
+        return bool(
+            set(n.ask) & asked
+            or set(n.say) & reading.about(("question", "offer", "statement"))
+            or set(n.by) & set(moves)
+            or set(n.facts) & set_now
+            or (language != "en" and language in reading.languages)
+        )
+
+    def _reached(self, state: State, noticed: bool, set_now: frozenset[str], reading: Reading) -> bool:
+        """Whether words reach a person who cannot hear or follow English: in their own language, or once
+        ``understood_when`` holds (an interpreter on the line), or, without one, once noticed."""
+        language = self.scenario.person.language
+        if language != "en" and language in reading.languages:
             return True
-        if "deaf" in self.hidden and (
-            "write_note" in moves or ("capacity_check" in moves and HEARING_WORDS.search(low))
-        ):
-            return True
-        if "no_english" in self.hidden and (
-            ("capacity_check" in moves and LANGUAGE_WORDS.search(low))
-            or ("resource_request" in moves and INTERPRETER_WORDS.search(low))
-        ):
-            return True
-        return bool(self.hidden & set(UNTREATED_AGITATION) and ("capacity_check" in moves or _ems_called(moves, low)))
+        if self.understood_when is None:
+            return noticed
+        values = replace(state, facts=state.facts | set_now).with_facts(set(self.scenario.scene))
+        return bool(evaluate(self.understood_when, values))
+
+    def facts_set(self, state: State, moves: tuple[str, ...], reading: Reading) -> frozenset[str]:
+        """Scene facts the trainee's moves, actions or words set this turn (``by`` and ``said``)."""
+        hostile = bool(HOSTILE & set(moves))
+        return frozenset(
+            k
+            for k, fact in self.scenario.scene.items()
+            if k not in state.facts
+            and (set(fact.by) & set(moves) or (not hostile and any(reading.says(c) for c in fact.said)))
+        )
+
+    def person_sets(self, state: State) -> tuple[str, ...]:
+        """Scene facts the person's state now brings about (``when``), in declared order."""
+        values = state.with_facts(set(self.scenario.scene))
+        return tuple(k for k, tree in self.scene_when.items() if k not in state.facts and evaluate(tree, values))
 
     def move_delta(self, move: str, state: State, blocked: bool) -> tuple[float, float]:
-        """A move's deltas before noise: table, hidden-condition factors, rapport scaling, crisis doubling."""
+        """A move's deltas: table, hidden-condition factors, rapport scaling, crisis doubling."""
         da, dr = self.effects.get(move, (0.0, 0.0))
         if blocked:
             da = da * BLOCKED_RAISE if da > 0 else 0.0
@@ -280,27 +322,39 @@ class SubjectModel:
             da *= CRISIS_RAISE
         return da, dr
 
-    def step(self, state: State, moves: tuple[str, ...], words: str, rng: random.Random) -> Step:
-        noticed_now = not state.noticed and self.notices(moves, words)
+    def step(
+        self,
+        state: State,
+        moves: tuple[str, ...],
+        reading: Reading | str = "",
+        *,
+        sets: frozenset[str] = frozenset(),
+        extra: tuple[float, float] = (0.0, 0.0),
+    ) -> Step:
+        """One turn. ``sets``: the facts and flags that calls or events set this turn; ``extra``: an
+        injected event's (Δagitation, Δrapport)."""
+        if isinstance(reading, str):
+            reading = read_line(reading)
+        # the call actions are their flags: /call ems is EMS called, whatever else the turn says
+        flags = {flag for flag, by in ACTION_FLAGS.items() if by & set(moves)}
+        set_now = sets | self.facts_set(state, moves, reading) | flags
+        noticed_now = not state.noticed and self.notices(moves, reading, set_now)
         noticed = state.noticed or noticed_now
-        blocking = bool(self.hidden & BLOCKING) and not noticed
+        blocking = bool(self.hidden & BLOCKING) and not self._reached(state, noticed, set_now, reading)
         deltas: dict[str, tuple[float, float]] = {}
         blocked: set[str] = set()
         for move in moves:
             is_blocked = blocking and move not in UNSPOKEN
             if is_blocked:
                 blocked.add(move)
-            da, dr = self.move_delta(move, state, is_blocked)
-            na, nr = rng.uniform(-NOISE, NOISE), rng.uniform(-NOISE, NOISE)
-            deltas[move] = (da + na if da else 0.0, dr + nr if dr else 0.0)
+            deltas[move] = self.move_delta(move, state, is_blocked)
         condition = 0.0
         harm = state.harm
         if not noticed and self.hidden & set(UNTREATED_AGITATION):
             condition = max(UNTREATED_AGITATION[c] for c in self.hidden & set(UNTREATED_AGITATION))
             harm += 1
-        agitation = _clamp(state.agitation + sum(d[0] for d in deltas.values()) + condition)
-        rapport = _clamp(state.rapport + sum(d[1] for d in deltas.values()))
-        low = words.lower()
+        agitation = _clamp(state.agitation + sum(d[0] for d in deltas.values()) + condition + extra[0])
+        rapport = _clamp(state.rapport + sum(d[1] for d in deltas.values()) + extra[1])
         after = replace(
             state,
             agitation=agitation,
@@ -311,18 +365,17 @@ class SubjectModel:
             harm=harm,
             force_risk=state.force_risk
             or ("knife" in self.hidden and ("threat_of_force" in moves or agitation >= FORCE_RISK_AGITATION)),
-            ems_called=state.ems_called or _ems_called(moves, low),
-            backup_called=state.backup_called or "call_backup" in moves or "backup_request" in moves,
-            clinician_called=state.clinician_called
-            or ("resource_request" in moves and bool(CLINICIAN_WORDS.search(low))),
+            ems_called=state.ems_called or "ems_called" in set_now or "call_ems" in moves,
+            backup_called=state.backup_called
+            or "backup_called" in set_now
+            or "call_backup" in moves
+            or "backup_request" in moves,
+            clinician_called=state.clinician_called or "clinician_called" in set_now,
             threats=state.threats + ("threat_of_force" in moves),
             insults=state.insults + ("insult" in moves),
+            facts=state.facts | (set_now - set(FLAGS)),
         )
         return Step(deltas, condition, frozenset(blocked), noticed_now, after)
-
-
-def _ems_called(moves: tuple[str, ...], low: str) -> bool:
-    return "call_ems" in moves or ("resource_request" in moves and bool(EMS_WORDS.search(low)))
 
 
 # --- reading a turn's words as moves ----------------------------------------------------------------------------
@@ -382,16 +435,28 @@ def order_moves(moves: set[str] | frozenset[str]) -> tuple[str, ...]:
 
 
 def compile_endings(scenario: Scenario, source: str | None = None) -> list[tuple[Ending, ast.expr]]:
-    """Each ending with its checked condition; a ConfigError naming the file and the ending if one is bad."""
+    """Each ending with its checked condition; a ConfigError naming the file and the ending if one is bad
+    or can never fire."""
+    from deescalate.training.scenario import check_endings
+
+    where = source or f"scenario {scenario.id}"
     compiled = []
     for i, ending in enumerate(scenario.endings):
         try:
-            compiled.append((ending, parse_condition(ending.when)))
+            compiled.append((ending, parse_condition(ending.when, scenario.names)))
         except ValueError as exc:
             raise ConfigError(
-                Code.E092,
-                f"ending {i + 1} ({ending.kind}): {exc}",
-                file=source or f"scenario {scenario.id}",
-                where=f"endings.{i}.when",
+                Code.E092, f"ending {i + 1} ({ending.kind}): {exc}", file=where, where=f"endings.{i}.when"
             ) from None
+    check_endings(scenario, where)
     return compiled
+
+
+def ending_text(ending: Ending, state: State, declared: frozenset[str] | set[str]) -> str:
+    """The ending's text and, in order, the sentences for the facts that hold (``with``) and do not
+    (``without``): it tells only what happened."""
+    values = state.with_facts(declared)
+    parts = [ending.text.strip()]
+    parts += [text.strip() for fact, text in ending.with_.items() if values.get(fact)]
+    parts += [text.strip() for fact, text in ending.without.items() if not values.get(fact)]
+    return " ".join(p for p in parts if p)

@@ -6,8 +6,17 @@ person's starting state, what the person says in each phase and in answer to
 each kind of trainee move, and the endings.
 
 Moves are what the analyzer finds in the trainee's words (labels such as
-``command``, ``empathy``, ``threat_of_force``) plus the actions ``wait``,
-``step_back``, ``call_backup``, ``call_ems`` and ``write_note``.
+``command``, ``empathy``, ``threat_of_force``), ``question`` (information
+asked for) and ``talk`` (words the analyzer finds nothing in), plus the actions
+``wait``, ``step_back``, ``call_backup``, ``call_ems``, ``call_resource`` (any
+other ``/call``) and ``write_note``.
+
+Besides its lines, a scenario declares what the person knows (``facts``: the
+answers to a question about their name, situation, need ...), the facts of the
+scene the run can change (``scene``: the knife set down, the interpreter on the
+line), what can be called (``calls``), what an instructor can inject
+(``events``), what notices the hidden condition (``notice``), and endings whose
+text is composed from what actually happened (``with`` / ``without``).
 """
 
 from __future__ import annotations
@@ -21,13 +30,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from deescalate.briefing.call import CallIn
 from deescalate.datafile import parse_yaml, read_text, validate
 from deescalate.errors import Code, ConfigError
+from deescalate.training.conditions import ENDING_NAMES, can_fire, parse_condition
 from deescalate.training.conditions import PHASES as CONDITION_PHASES
-from deescalate.training.conditions import parse_condition
+from deescalate.training.reading import default_cues
 
 Phase = Literal["trigger", "escalation", "crisis", "recovery"]
 PHASES: tuple[Phase, ...] = typing.get_args(Phase)
 assert PHASES == CONDITION_PHASES  # one list of phases for scenarios and their endings
-ACTIONS = ("wait", "step_back", "call_backup", "call_ems", "write_note")
+ACTIONS = ("wait", "step_back", "call_backup", "call_ems", "call_resource", "write_note")
 MOVES = (
     "command",
     "conflicting_command",
@@ -43,6 +53,9 @@ MOVES = (
     "capacity_check",
     "resource_request",
     "backup_request",
+    "civil_matter",
+    "question",
+    "talk",
     "dismissal",
     "rapid_commands",
     "silence",
@@ -61,6 +74,10 @@ Hidden = Literal[
     "civil_dispute",
     "suicidal",
 ]
+# what a trainee's question can be about (topics.yaml); every scenario answers each from its fact sheet
+Topic = Literal["name", "situation", "need", "medication", "family", "injury", "weapon", "next_step"]
+TOPICS: tuple[Topic, ...] = typing.get_args(Topic)
+FLAGS = ("ems_called", "backup_called", "clinician_called")  # what a call may set besides scene facts
 EndingKind = Literal[
     "resolved_calmly", "handed_to_clinician", "person_hurt", "force_used", "person_flees", "unresolved"
 ]
@@ -78,6 +95,10 @@ class Person(_Strict):
     hidden: tuple[Hidden, ...] = ()
     # how the person can be reached once the hidden condition is noticed
     channel: Literal["speech", "writing", "interpreter", "sign"] = "speech"
+    language: str = Field(default="en", pattern=r"^[a-z]{2}$")  # speaking it to them changes the channel
+    # for a person words cannot reach (deaf, no English): what must hold before spoken English does, e.g.
+    # "interpreter_on_line"; empty: noticing the condition is enough (the trainee adapts how they speak)
+    understood_when: str = ""
 
 
 class Start(_Strict):
@@ -86,15 +107,61 @@ class Start(_Strict):
 
 
 class Ending(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     kind: EndingKind
     when: str  # condition over state, e.g. "agitation <= 2 and rapport >= 6"
-    text: str
+    text: str  # what happens, saying nothing of what the trainee did
+    # sentences added only when a fact holds (or does not): the ending tells what really happened
+    with_: dict[str, str] = Field(default_factory=dict, alias="with")
+    without: dict[str, str] = Field(default_factory=dict)
 
-    @field_validator("when")
-    @classmethod
-    def _condition(cls, value: str) -> str:
-        parse_condition(value)  # refuses anything but the small condition language
-        return value
+
+class Answer(_Strict):
+    """One way of answering a topic; the first whose ``when`` holds is used (no ``when``: always)."""
+
+    when: str = ""
+    say: tuple[str, ...] = Field(min_length=1)
+
+
+class SceneFact(_Strict):
+    """A fact of the scene, false at the start, true once one of its ways happens (it stays true)."""
+
+    by: tuple[str, ...] = ()  # moves or actions of the trainee that set it
+    said: tuple[str, ...] = ()  # cues (topics.yaml form) the trainee says, offers or does that set it
+    when: str = ""  # the person's doing: set once this holds after a turn
+    say: str = ""  # what the person does when ``when`` sets it (their reply that turn)
+
+
+class Call(_Strict):
+    """Something ``/call NAME`` (or saying you are getting it) brings."""
+
+    sets: tuple[str, ...] = Field(min_length=1)  # flags (ems_called ...) or scene facts
+    words: tuple[str, ...] = ()  # cues: an offer or statement naming it calls it ("I'm calling an interpreter")
+    say: tuple[str, ...] = ()  # the person's reply when it comes
+
+
+class SceneEvent(_Strict):
+    """What an instructor may inject with ``/inject NAME``."""
+
+    say: str
+    effect: tuple[float, float] = (0.0, 0.0)  # (Δagitation, Δrapport)
+    sets: tuple[str, ...] = ()
+
+
+class Notice(_Strict):
+    """What notices the hidden condition: by meaning, never by a keyword alone."""
+
+    ask: tuple[str, ...] = ()  # a question or offer about one of these (topics.yaml conditions)
+    say: tuple[str, ...] = ()  # any sentence about one of these that is not hostile
+    by: tuple[str, ...] = ()  # moves or actions that fit the condition
+    facts: tuple[str, ...] = ()  # scene facts or flags whose coming about fits it
+
+
+def _answers(value: object) -> object:
+    """A topic's answers: a list of lines (always) or a list of {when, say}."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [{"say": value}]
+    return value
 
 
 class Scenario(_Strict):
@@ -106,14 +173,39 @@ class Scenario(_Strict):
     start: Start
     # what the person says in each phase (chosen by seeded chance when several)
     lines: dict[Phase, tuple[str, ...]]
-    # what the person says in answer to a kind of move (overrides the phase line)
-    responses: dict[str, tuple[str, ...]] = Field(default_factory=dict)
-    # the trainee noticing the hidden condition: words or actions that count
-    notice: tuple[str, ...] = ()
+    # what the person says in answer to a kind of move (overrides the phase line); like facts, a list of
+    # lines or of {when, say}, so a reply can follow the scene (no grip on a knife already put down)
+    responses: dict[str, tuple[Answer, ...]] = Field(default_factory=dict)
+    # the person's fact sheet: what they answer when asked about each topic
+    facts: dict[Topic, tuple[Answer, ...]]
+    scene: dict[str, SceneFact] = Field(default_factory=dict)
+    calls: dict[str, Call] = Field(default_factory=dict)
+    events: dict[str, SceneEvent] = Field(default_factory=dict)
+    notice: Notice = Notice()
     # per-move changes this scenario makes to the model's defaults: {move: [d_agitation, d_rapport]}
     effects: dict[str, tuple[float, float]] = Field(default_factory=dict)
     endings: tuple[Ending, ...] = Field(min_length=2)
     max_turns: int = Field(default=30, ge=3, le=200)
+    # no ending before this turn: the trainee's first words always get to matter
+    settle_turns: int = Field(default=3, ge=1, le=10)
+
+    @field_validator("facts", "responses", mode="before")
+    @classmethod
+    def _fact_forms(cls, value: object) -> object:
+        return {k: _answers(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+    @property
+    def names(self) -> frozenset[str]:
+        """The names a condition may use: the model's state and this scenario's scene facts."""
+        return ENDING_NAMES | frozenset(self.scene)
+
+    def all_calls(self) -> dict[str, Call]:
+        """Backup and EMS can be called everywhere; a scenario adds (or restates) the rest."""
+        return {
+            "backup": Call(sets=("backup_called",)),
+            "ems": Call(sets=("ems_called",), words=("ems|ambulance|medic|medics|paramedic*",)),
+            **self.calls,
+        }
 
     @model_validator(mode="after")
     def _known_keys(self) -> Scenario:
@@ -123,15 +215,92 @@ class Scenario(_Strict):
         for key in (*self.responses, *self.effects):
             if key not in MOVES:
                 raise ValueError(f"unknown move {key!r}; moves are {', '.join(MOVES)}")
+        missing = [t for t in TOPICS if t not in self.facts]
+        if missing:
+            raise ValueError(f"facts: the fact sheet has no answer about {', '.join(missing)}")
+        names, settable = self.names, {*FLAGS, *self.scene}
+        conditions = [
+            (f"facts.{t}.{i}.when", a.when) for t, answers in self.facts.items() for i, a in enumerate(answers)
+        ]
+        conditions += [
+            (f"responses.{m}.{i}.when", a.when) for m, answers in self.responses.items() for i, a in enumerate(answers)
+        ]
+        conditions += [(f"scene.{k}.when", f.when) for k, f in self.scene.items()]
+        conditions += [("person.understood_when", self.person.understood_when)]
+        conditions += [(f"endings.{i}.when", e.when) for i, e in enumerate(self.endings)]
+        for where, text in conditions:
+            if text:
+                try:
+                    parse_condition(text, names)
+                except ValueError as exc:
+                    raise ValueError(f"{where}: {exc}") from None
+        for i, e in enumerate(self.endings):
+            for key in (*e.with_, *e.without):
+                if key not in names:
+                    raise ValueError(f"endings.{i}: unknown fact {key!r}; facts are {', '.join(sorted(names))}")
+        setters = {s for c in self.all_calls().values() for s in c.sets} | {
+            s for ev in self.events.values() for s in ev.sets
+        }
+        for where, targets in [
+            *((f"calls.{k}.sets", c.sets) for k, c in self.calls.items()),
+            *((f"events.{k}.sets", ev.sets) for k, ev in self.events.items()),
+            ("notice.facts", self.notice.facts),
+        ]:
+            for t in targets:
+                if t not in settable:
+                    raise ValueError(f"{where}: unknown fact {t!r}; facts are {', '.join(sorted(settable))}")
+        for k, fact in self.scene.items():
+            for m in fact.by:
+                if m not in MOVES:
+                    raise ValueError(f"scene.{k}.by: unknown move {m!r}")
+            if not (fact.by or fact.said or fact.when or k in setters):
+                raise ValueError(f"scene.{k}: nothing sets this fact (give by, said, when, or a call or event)")
+        for m in self.notice.by:
+            if m not in MOVES:
+                raise ValueError(f"notice.by: unknown move {m!r}")
+        kinds = default_cues().conditions
+        for where, about in (("notice.ask", self.notice.ask), ("notice.say", self.notice.say)):
+            for a in about:
+                if a not in kinds:
+                    raise ValueError(f"{where}: unknown condition {a!r}; conditions are {', '.join(kinds)}")
         return self
+
+
+def unreachable_ending(scenario: Scenario) -> tuple[int, str] | None:
+    """The first ending that can never fire (its condition cannot hold, or earlier endings always fire
+    first), with why; None when every ending can fire."""
+    earlier: list[str] = []
+    for i, ending in enumerate(scenario.endings):
+        if not can_fire(ending.when, earlier, scenario.names, scenario.max_turns, scenario.settle_turns):
+            why = (
+                "its condition can never hold"
+                if not earlier
+                or not can_fire(ending.when, [], scenario.names, scenario.max_turns, scenario.settle_turns)
+                else "an earlier ending always fires first"
+            )
+            return i, why
+        earlier.append(ending.when)
+    return None
 
 
 def load_scenario(path: Path) -> Scenario:
     where = str(path)
-    data = parse_yaml(read_text(path, code=Code.E090, what="scenario file"), file=where, code=Code.E091)
+    text = read_text(path, code=Code.E090, what="scenario file")
+    data = parse_yaml(text, file=where, code=Code.E091, unique_keys=True, duplicate_code=Code.E099)
     if not isinstance(data, dict):
         raise ConfigError(Code.E091, "a scenario must be a mapping of fields", file=where)
-    return validate(Scenario, data, file=where, code=Code.E092)
+    scenario = validate(Scenario, data, file=where, code=Code.E092)
+    check_endings(scenario, where)
+    return scenario
+
+
+def check_endings(scenario: Scenario, source: str) -> None:
+    if (bad := unreachable_ending(scenario)) is not None:
+        i, why = bad
+        e = scenario.endings[i]
+        raise ConfigError(
+            Code.E100, f"ending {i + 1} ({e.kind}) can never fire: {why}", file=source, where=f"endings.{i}.when"
+        )
 
 
 def bundled_scenarios() -> list[Path]:

@@ -1,10 +1,20 @@
 """A training run: the trainee's turns in, the simulated person's replies out, the transcript kept.
 
 A turn is what the trainee says, an empty line (silence), or an action:
-``/wait``, ``/step back``, ``/call backup``, ``/call ems``, ``/write note``.
-Words may follow an action in the same turn ("/step back I'll give you
-room"); after ``/write note`` they are the note's words, written rather than
-said. The transcript is an Encounter (the trainee is officer ``TRAINEE``, the
+``/wait``, ``/step back``, ``/call NAME`` (backup, ems, and what the scenario
+declares; ``/call`` alone lists them), ``/write note``. Words may follow an
+action in the same turn ("/step back I'll give you room"); after ``/write
+note`` they are the note's words, written rather than said.
+
+Two trainees: a line may start ``A:`` or ``B:`` (the second officer,
+``PARTNER``); the analyzer reads both, so a partner's command that cannot be
+obeyed with one still in force is a conflicting command, as on a real scene.
+
+An instructor's lines take no trainee turn: ``/inject EVENT`` (the scenario's
+``events``; the person reacts) and ``/pause`` (the scene's state, for the
+instructor; the clock does not run).
+
+The transcript is an Encounter (officers ``TRAINEE`` and ``PARTNER``, the
 person subject ``PERSON``) that the analyzer reads like any other.
 """
 
@@ -13,16 +23,28 @@ from __future__ import annotations
 import ast
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from deescalate.analysis.analyzer import default_analyzer
 from deescalate.encounter.model import Encounter, Event, Participant, Role, Utterance
 from deescalate.errors import Code, InputError
-from deescalate.training.model import MoveReader, State, SubjectModel, compile_endings, evaluate, order_moves
-from deescalate.training.scenario import Ending, Phase, Scenario
+from deescalate.training.model import (
+    MoveReader,
+    State,
+    SubjectModel,
+    compile_endings,
+    ending_text,
+    evaluate,
+    order_moves,
+    parse_condition,
+)
+from deescalate.training.reading import Reading, read_line
+from deescalate.training.scenario import Answer, Ending, Phase, Scenario
 
 TRAINEE = "TRAINEE"
+PARTNER = "PARTNER"
+SPEAKERS = {"A": TRAINEE, "B": PARTNER}
 PERSON = "PERSON"
 TURN_SECONDS = 4.0
 WAIT_SECONDS = 20.0  # added for /wait
@@ -30,18 +52,21 @@ REPLY_AFTER = 2.0  # the person answers this long after the trainee's turn start
 
 # an action: "/" and its words ("_" or "-" may join them), then any words said or written with it
 _ACTION_LINE = re.compile(
-    r"^/\s*(wait|step[\s_-]+back|call[\s_-]+backup|call[\s_-]+ems|write[\s_-]+note)\b[\s,:.-]*(.*)$",
+    r"^/\s*(wait|step[\s_-]+back|write[\s_-]+note)\b[\s,:.-]*(.*)$",
     re.IGNORECASE | re.DOTALL,
 )
+_CALL_LINE = re.compile(r"^/\s*call\b[\s_-]*(.*)$", re.IGNORECASE | re.DOTALL)
+_INSTRUCTOR_LINE = re.compile(r"^/\s*(inject|pause)\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
+_SPEAKER = re.compile(r"^([AB])\s*:\s*(.*)$", re.DOTALL)
 # each action as an encounter event (the first two are encounter/v1 event types)
+_CALL_EVENTS = {"ems": "ems_called", "backup": "backup_arrived"}
 _EVENTS = {
-    "call_ems": "ems_called",
-    "call_backup": "backup_arrived",
     "write_note": "note_written",
     "step_back": "stepped_back",
     "wait": "waited",
 }
-ACTION_HELP = "/wait, /step back, /call backup, /call ems, /write note [words]"
+ACTION_HELP = "/wait, /step back, /call NAME (/call alone lists them), /write note [words]"
+INSTRUCTOR_HELP = "/inject EVENT, /pause"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +84,10 @@ class TurnResult:
     person: str  # the person's reply
     t: float  # seconds into the encounter
     ending: Ending | None
+    speaker: str = TRAINEE
+    topic: str | None = None  # what the trainee asked about, answered from the fact sheet
+    facts_now: tuple[str, ...] = ()  # scene facts that came about this turn
+    injected: str | None = None  # an instructor's event, for a turn that is one
 
     @property
     def agitation_change(self) -> float:
@@ -78,18 +107,32 @@ def strongest_move(deltas: dict[str, tuple[float, float]]) -> str | None:
 
 
 def parse_turn(text: str) -> tuple[str | None, str]:
-    """(action or None, words). ValueError for an unknown /command."""
+    """(action or None, words); ``/call NAME`` is ("call", NAME). ValueError for an unknown /command."""
     line = text.strip()
     if not line.startswith("/"):
         return None, line
+    if (c := _CALL_LINE.match(line)) is not None:
+        return "call", c.group(1).strip()
     m = _ACTION_LINE.match(line)
     if m is None:
-        raise ValueError(f"unknown action {line.split()[0]!r}; actions are {ACTION_HELP}")
+        raise ValueError(
+            f"unknown action {line.split()[0]!r}; actions are {ACTION_HELP}; instructor: {INSTRUCTOR_HELP}"
+        )
     return "_".join(re.split(r"[\s_-]+", m.group(1).lower())), m.group(2).strip()
 
 
+def split_line(text: str) -> tuple[str, str | None, str]:
+    """(speaker, instructor command or None, rest) of one line: ``B: Hands up!``, ``/inject weapon-seen``."""
+    line = text.strip()
+    if (i := _INSTRUCTOR_LINE.match(line)) is not None:
+        return TRAINEE, i.group(1).lower(), i.group(2).strip()
+    if (m := _SPEAKER.match(line)) is not None:
+        return SPEAKERS[m.group(1)], None, m.group(2).strip()
+    return TRAINEE, None, line
+
+
 class TrainingSession:
-    """One run of one scenario with one seed."""
+    """One run of one scenario with one seed (the seed picks the person's words, never the outcome)."""
 
     def __init__(self, scenario: Scenario, seed: int = 1, *, source: str | None = None) -> None:
         self.scenario = scenario
@@ -103,8 +146,17 @@ class TrainingSession:
         self.history: list[TurnResult] = []
         self.ending: Ending | None = None
         self.clock = 0.0
+        self.unplayed: list[str] = []  # script lines left when the scene ended
+        self.calls = scenario.all_calls()
+        self.declared = frozenset(scenario.scene)
+        self._answers = _variants({str(k): v for k, v in scenario.facts.items()}, scenario.names)
+        self._responses = _variants(scenario.responses, scenario.names)
+        # the people of the call by first name: "where's Michael?" asks about family
+        others = [p.first_name for p in scenario.call.persons if p.first_name and p.role != "subject"]
+        self._extra_topics = {"family": tuple(o.lower() for o in others)} if others else {}
         self._utterances: list[Utterance] = []
         self._events: list[Event] = [Event(t=0.0, type="arrival", by=TRAINEE)]
+        self._partner = False
 
     @property
     def done(self) -> bool:
@@ -112,47 +164,149 @@ class TrainingSession:
 
     @property
     def encounter(self) -> Encounter:
+        officers = [Participant(id=TRAINEE, role=Role.officer, name="Trainee")]
+        if self._partner:
+            officers.append(Participant(id=PARTNER, role=Role.officer, name="Partner"))
         return Encounter(
             id=f"training-{self.scenario.id}-seed{self.seed}",
             title=f"Training: {self.scenario.title}",
             call_type=self.scenario.call.type_text,
-            participants=[
-                Participant(id=TRAINEE, role=Role.officer, name="Trainee"),
-                Participant(id=PERSON, role=Role.subject, name=self.scenario.person.name),
-            ],
+            participants=[*officers, Participant(id=PERSON, role=Role.subject, name=self.scenario.person.name)],
             utterances=list(self._utterances),
             events=sorted(self._events, key=lambda e: e.t),
         )
 
-    def turn(self, text: str) -> TurnResult:
+    # -- instructor ---------------------------------------------------------------------------------------------
+    def pause(self) -> str:
+        """The scene as it stands, for the instructor; no turn is taken and the clock does not run."""
+        s = self.state
+        facts = ", ".join(sorted(s.facts)) or "none yet"
+        flags = ", ".join(f for f in ("ems_called", "backup_called", "clinician_called") if getattr(s, f)) or "none"
+        return (
+            f"paused after turn {s.turn}: agitation {s.agitation:.1f}, rapport {s.rapport:.1f} ({s.stage}), "
+            f"{s.phase}; hidden condition {'noticed' if s.noticed else 'not noticed'}; scene: {facts}; "
+            f"called: {flags}"
+        )
+
+    def inject(self, name: str) -> TurnResult:
+        """An instructor's event from the scenario's ``events``: the person reacts; no trainee turn."""
+        self._check_open()
+        event = self.scenario.events.get(name.strip().lower())
+        if event is None:
+            known = ", ".join(self.scenario.events) or "none in this scenario"
+            raise InputError(Code.E101, f"no event {name.strip()!r} to inject; events: {known}")
+        step = self.model.step(self.state, (), Reading(()), sets=frozenset(event.sets), extra=event.effect)
+        # an event is not a turn: keep the turn count, take the new numbers and facts
+        after = replace(step.state, turn=self.state.turn)
+        self._events.append(Event(t=self.clock, type="injected", detail=name))
+        self._utterances.append(
+            Utterance(id=f"e{len(self._utterances)}", speaker=PERSON, start=self.clock, text=_as_transcript(event.say))
+        )
+        before, self.state = self.state, after
+        self.ending = self._ending()
+        result = TurnResult(
+            turn=self.state.turn,
+            text=f"/inject {name}",
+            words="",
+            moves=(),
+            deltas={},
+            condition=0.0,
+            before=before,
+            state=self.state,
+            blocked=frozenset(),
+            noticed_now=False,
+            person=event.say,
+            t=self.clock,
+            ending=self.ending,
+            injected=name,
+        )
+        self.history.append(result)
+        self.clock += 1.0
+        return result
+
+    def _check_open(self) -> None:
         if self.done:
             raise InputError(Code.E093, "the scenario has already ended")
+
+    # -- a trainee's turn ---------------------------------------------------------------------------------------
+    def play(self, line: str) -> TurnResult | str:
+        """Any line: a trainee's turn (``A:``/``B:`` allowed), ``/inject EVENT`` or ``/pause`` (a text)."""
+        speaker, instructor, rest = split_line(line)
+        if instructor == "pause":
+            return self.pause()
+        if instructor == "inject":
+            return self.inject(rest)
+        return self.turn(rest, speaker=speaker)
+
+    def call_target(self, name: str) -> str:
+        """The declared call that ``/call NAME`` means; E101 listing what can be called otherwise."""
+        key = " ".join(name.lower().replace("_", " ").replace("-", " ").split())
+        if key in self.calls:
+            return key
+        known = ", ".join(self.calls)
+        what = f"nothing called {name!r} here" if key else "call what?"
+        raise InputError(Code.E101, f"{what}; you can call: {known}")
+
+    def turn(self, text: str, *, speaker: str = TRAINEE) -> TurnResult:
+        self._check_open()
         try:
             action, words = parse_turn(text)
         except ValueError as exc:
             raise InputError(Code.E093, str(exc)) from None
+        called: list[str] = []
+        if action == "call":
+            called.append(self.call_target(words))
+            words = ""
+        if speaker == PARTNER:
+            self._partner = True
         n = self.state.turn + 1
         t = self.clock
-        moves: set[str] = {action} if action else set()
+        moves: set[str] = set()
+        if action == "call":
+            moves.add({"backup": "call_backup", "ems": "call_ems"}.get(called[0], "call_resource"))
+        elif action:
+            moves.add(action)
         said = f"[writing] {words}" if action == "write_note" and words else words
+        reading = read_line(words, self._extra_topics)
         if words:
             uid = f"t{n}"
-            self._utterances.append(Utterance(id=uid, speaker=TRAINEE, start=t, text=said))
-            moves |= set(self.reader.read(self.encounter, uid))
+            self._utterances.append(Utterance(id=uid, speaker=speaker, start=t, text=said))
+            found = set(self.reader.read(self.encounter, uid))
+            if reading.asked and all(x.intent == "question" for x in reading.sentences):
+                # "Can I get your name, sir?" asks; the analyzer may read a request frame as a command,
+                # but the person hears a question about a topic, not an order
+                found -= {"command", "repeated_command", "rapid_commands"}
+            moves |= found
+            if reading.asked and "question" not in moves:
+                moves.add("question")
+            if not found and "question" not in moves:
+                moves.add("talk")  # words the analyzer finds nothing in are still talk, not silence
+            requested = "resource_request" in moves
+            called += [
+                k for k, c in self.calls.items() if k not in called and _says_calling(reading, c.words, requested)
+            ]
         else:
             self.reader.skip()
         if not moves:
             moves.add("silence")
         ordered = order_moves(moves)
-        step = self.model.step(self.state, ordered, words, self.rng)
+        sets = frozenset(f for k in called for f in self.calls[k].sets)
+        step = self.model.step(self.state, ordered, reading, sets=sets)
+        for k in called:
+            self._events.append(Event(t=t, type=_CALL_EVENTS.get(k, "called"), by=speaker, detail=k))
         if action in _EVENTS:
-            self._events.append(Event(t=t, type=_EVENTS[action], by=TRAINEE))
-        reply = self._reply(step.deltas, step.blocked, step.state.phase)
+            self._events.append(Event(t=t, type=_EVENTS[action], by=speaker))
+        state = step.state
+        by_person = self.model.person_sets(state)
+        if by_person:
+            state = replace(state, facts=state.facts | set(by_person))
+        facts_now = tuple(sorted(state.facts - self.state.facts))
+        reply, topic = self._reply(step.deltas, step.blocked, state, reading, called, by_person)
         if reply.strip():
             self._utterances.append(
                 Utterance(id=f"p{n}", speaker=PERSON, start=t + REPLY_AFTER, text=_as_transcript(reply))
             )
-        before, self.state = self.state, step.state
+        before, self.state = self.state, state
         self.ending = self._ending()
         if self.ending is not None and self.ending.kind == "force_used":
             self._events.append(Event(t=t + REPLY_AFTER + 1, type="force", detail=self.ending.text))
@@ -171,39 +325,108 @@ class TrainingSession:
             person=reply,
             t=t,
             ending=self.ending,
+            speaker=speaker,
+            topic=topic,
+            facts_now=facts_now,
         )
         self.history.append(result)
         return result
 
-    def _reply(self, deltas: dict[str, tuple[float, float]], blocked: frozenset[str], phase: Phase) -> str:
+    def _reply(
+        self,
+        deltas: dict[str, tuple[float, float]],
+        blocked: frozenset[str],
+        state: State,
+        reading: Reading,
+        called: list[str],
+        by_person: tuple[str, ...],
+    ) -> tuple[str, str | None]:
+        """What the person says, and the topic answered if any. In order: what they now do (a scene fact
+        of theirs), their reaction to a raising move, not understanding (blocked), the answer to the
+        question asked, what a call brings, their response to the strongest move, their phase line."""
+        doing = " ".join(d for f in by_person if (d := self.scenario.scene[f].say))
+        reply, topic = self._answer(deltas, blocked, state, reading, called)
+        # what the person now does comes first, then what they say to the trainee's words
+        return (f"{doing} {reply}" if doing else reply), topic
+
+    def _answer(
+        self,
+        deltas: dict[str, tuple[float, float]],
+        blocked: frozenset[str],
+        state: State,
+        reading: Reading,
+        called: list[str],
+    ) -> tuple[str, str | None]:
         strongest = strongest_move(deltas)
-        options = self.scenario.responses.get(strongest or "")
+        options = self._pick(self._responses.get(strongest or "", []), state)
+        raising = strongest is not None and deltas[strongest][0] > 0
+        if raising and options and strongest not in blocked:
+            return self.rng.choice(options), None
+        if blocked:  # the words did not reach them: their phase line shows it
+            return self.rng.choice(self.scenario.lines[state.phase]), None
+        for k in called:
+            if self.calls[k].say:
+                return self.rng.choice(self.calls[k].say), None
+        topic = reading.asked if state.phase != "crisis" else None  # in crisis they cannot take a question in
+        if topic is not None and (answers := self._pick(self._answers.get(topic, []), state)):
+            return self.rng.choice(answers), topic
         if options and strongest not in blocked:
-            return self.rng.choice(options)
-        return self.rng.choice(self.scenario.lines[phase])
+            return self.rng.choice(options), None
+        return self.rng.choice(self.scenario.lines[state.phase]), None
+
+    def _pick(self, variants: list[tuple[ast.expr | None, tuple[str, ...]]], state: State) -> tuple[str, ...]:
+        """The lines of the first variant whose condition holds now (none: no lines)."""
+        values = state.with_facts(self.declared)
+        return next((say for when, say in variants if when is None or evaluate(when, values)), ())
 
     def _ending(self) -> Ending | None:
-        names = self.state.names()
+        if self.state.turn < self.scenario.settle_turns:
+            return None  # the trainee's first words always get to matter
+        names = self.state.with_facts(self.declared)
         for ending, condition in self.endings:
             if evaluate(condition, names):
-                return ending
+                return ending.model_copy(update={"text": ending_text(ending, self.state, self.declared)})
         if self.state.turn >= self.scenario.max_turns:
             own = next((e for e in self.scenario.endings if e.kind == "unresolved"), None)
             return Ending(
                 kind="unresolved",
                 when=f"turn >= {self.scenario.max_turns}",
-                text=own.text if own else f"Time ran out after {self.scenario.max_turns} turns; nothing was settled.",
+                text=ending_text(own, self.state, self.declared)
+                if own
+                else f"Time ran out after {self.scenario.max_turns} turns; nothing was settled.",
             )
         return None
 
     def run_script(self, path: Path) -> list[TurnResult]:
-        """Play a moves file (one turn a line; '#' comments and blank lines skipped) until it or the run ends."""
+        """Play a moves file (one turn a line; '#' comments and blank lines skipped) until it or the run
+        ends; lines left when the scene ended are kept in ``unplayed`` for the debrief."""
         played = []
-        for _, line in read_script(path):
+        lines = read_script(path)
+        for i, (_, line) in enumerate(lines):
             if self.done:
+                self.unplayed = [rest for _, rest in lines[i:]]
                 break
-            played.append(self.turn(line))
+            r = self.play(line)
+            if isinstance(r, TurnResult):
+                played.append(r)
         return played
+
+
+Variants = list[tuple[ast.expr | None, tuple[str, ...]]]
+
+
+def _variants(table: dict[str, tuple[Answer, ...]], names: frozenset[str]) -> dict[str, Variants]:
+    """Each entry's answers with their conditions parsed once."""
+    return {k: [(parse_condition(a.when, names) if a.when else None, a.say) for a in v] for k, v in table.items()}
+
+
+def _says_calling(reading: Reading, cues: tuple[str, ...], requested: bool) -> bool:
+    """Saying you are getting something ("I'm calling an interpreter"), or asking someone else for it
+    (a resource request: "Dispatch, can you get me the language line?"); not asking the person whether
+    they want it ("Do you need an ambulance?")."""
+    if any(reading.offers(c) for c in cues):
+        return True
+    return requested and reading.asked != "need" and any(reading.mentions(c) for c in cues)
 
 
 def read_script(path: Path) -> list[tuple[int, str]]:
@@ -221,7 +444,9 @@ def read_script(path: Path) -> list[tuple[int, str]]:
         if not line or line.startswith("#"):
             continue
         try:
-            parse_turn(line)
+            _, instructor, rest = split_line(line)
+            if instructor is None:
+                parse_turn(rest)
         except ValueError as exc:
             raise InputError(Code.E093, str(exc), file=where, where=f"line {number}") from None
         turns.append((number, line))
