@@ -67,6 +67,7 @@ class Code(StrEnum):
     E113 = "user name is already taken"
     E114 = "request is invalid"
     E115 = "secret key is missing or too short"
+    E117 = "internal server error"
 
 
 class _Located:
