@@ -64,6 +64,13 @@ class Code(StrEnum):
     E098 = "person-matching weights file is invalid"
     E094 = "CSV layouts file is invalid"
     E095 = "store already has data"
+    E110 = "not signed in"
+    E111 = "not allowed for this role"
+    E112 = "not found"
+    E113 = "user name is already taken"
+    E114 = "request is invalid"
+    E115 = "secret key is missing or too short"
+    E117 = "internal server error"
 
 
 class _Located:
@@ -102,6 +109,22 @@ class InputError(DeescalateError):
 
 class ConfigError(DeescalateError):
     """A rule, roles or config file is malformed."""
+
+
+class AuthError(DeescalateError):
+    """The request carries no valid credentials (or wrong ones)."""
+
+
+class PermissionDenied(DeescalateError):
+    """The signed-in user's role may not do this."""
+
+
+class NotFound(DeescalateError):
+    """A record named in the request does not exist (or the user may not see it)."""
+
+
+class ConflictError(DeescalateError):
+    """The request clashes with what is stored (a user name already taken)."""
 
 
 class InputWarning(_Located, UserWarning):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,6 +34,10 @@ class Settings:
     database_url: str = "sqlite:///deescalate.db"
     # The agency's IANA time zone: times in call files and CSVs that carry no UTC offset are read in it.
     timezone: str = "UTC"
+    # Review web application: the key that signs session cookies and API tokens (kept out of repr, never logged),
+    # and how long one sign-in lasts.
+    secret_key: str = field(default="", repr=False)
+    session_hours: int = 8
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -149,3 +149,79 @@ def _aware(t: datetime) -> datetime:
 
 
 __all__ = ["Base", "Call", "CallPerson", "Flag", "FlagCategory", "Person", "PersonRole", "Premise", "UniqueConstraint"]
+
+
+# Review platform (migration 0004): accounts, uploaded encounters, their findings and people's reviews of them.
+
+
+class UserRole(StrEnum):
+    admin = "admin"
+    supervisor = "supervisor"
+    trainer = "trainer"
+    officer = "officer"
+    auditor = "auditor"
+
+
+class FindingStatus(StrEnum):
+    pending = "pending"
+    confirmed = "confirmed"
+    disputed = "disputed"
+
+
+class EncounterStatus(StrEnum):
+    analysed = "analysed"
+    failed = "failed"
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # a UserRole value
+    unit: Mapped[str | None] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(255))  # Argon2id, see web.security
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StoredEncounter(Base):
+    __tablename__ = "encounters"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uploaded_by: Mapped[str] = mapped_column(String(80))  # a username
+    officer: Mapped[str | None] = mapped_column(String(80), index=True)  # the camera wearer's username
+    encounter: Mapped[dict[str, object]] = mapped_column(JSON)  # encounter/v1 as read from the upload
+    source_name: Mapped[str] = mapped_column(String(255))  # the uploaded file's name
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # an EncounterStatus value
+    # the machine's verdicts from all findings, reviewed or not: list filters read it without re-analysing
+    machine_verdicts: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
+    findings: Mapped[list[StoredFinding]] = relationship(
+        back_populates="encounter", cascade="all, delete-orphan", order_by="StoredFinding.id"
+    )
+
+
+class StoredFinding(Base):
+    __tablename__ = "findings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    encounter_id: Mapped[int] = mapped_column(ForeignKey("encounters.id", ondelete="CASCADE"), index=True)
+    record: Mapped[dict[str, object]] = mapped_column(JSON)  # Finding.to_dict()
+    label: Mapped[str] = mapped_column(String(64))
+    checklist_item: Mapped[str] = mapped_column(String(16))
+    utterance_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default=FindingStatus.pending.value)  # a FindingStatus value
+    encounter: Mapped[StoredEncounter] = relationship(back_populates="findings")
+    reviews: Mapped[list[Review]] = relationship(
+        back_populates="finding", cascade="all, delete-orphan", order_by="Review.id"
+    )
+
+
+class Review(Base):
+    """One person's decision on one finding; the newest decides the finding's status, older ones stay as history."""
+
+    __tablename__ = "reviews"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
+    reviewer: Mapped[str] = mapped_column(String(80))  # a username
+    decision: Mapped[str] = mapped_column(String(16))  # "confirm" or "dispute"
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finding: Mapped[StoredFinding] = relationship(back_populates="reviews")

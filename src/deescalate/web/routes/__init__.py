@@ -1,0 +1,1 @@
+"""Thin routers: each turns a request into one call of web.services."""

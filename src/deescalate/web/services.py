@@ -1,0 +1,276 @@
+"""What the review application does, independent of HTTP: accounts, uploads, listing, reading and reviewing.
+
+Every function takes the database session and the acting user by keyword; routes only translate
+requests into these calls. Who may call what is decided before (web.deps); what a user may *see*
+(an officer, only their own encounters) is decided here, because it shapes the queries.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from deescalate.analysis.analyzer import analyze
+from deescalate.analysis.findings import Finding
+from deescalate.analysis.measures import compute_measures
+from deescalate.analysis.verdicts import judge
+from deescalate.audio.formats import is_media
+from deescalate.encounter.model import Encounter
+from deescalate.encounter.readers import read_encounter
+from deescalate.errors import AuthError, Code, ConflictError, InputError, NotFound
+from deescalate.report.explain import explain
+from deescalate.settings import Settings
+from deescalate.store.models import (
+    EncounterStatus,
+    FindingStatus,
+    Review,
+    StoredEncounter,
+    StoredFinding,
+    User,
+    UserRole,
+)
+from deescalate.web.security import hash_password, password_matches
+
+DECISIONS = {"confirm": FindingStatus.confirmed, "dispute": FindingStatus.disputed}
+# a file name is shown back to the user and kept: long enough for any real name, short enough for one line
+MAX_SOURCE_NAME = 255
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The signed-in user as the services see it (detached from any session)."""
+
+    username: str
+    role: UserRole
+    unit: str | None
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(username=user.username, role=UserRole(user.role), unit=user.unit)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- accounts ---------------------------------------------------------------------------------------------------
+
+
+def create_user(session: Session, *, username: str, role: UserRole, password: str, unit: str | None = None) -> User:
+    name = username.strip()
+    if not name or len(name) > 80 or any(c.isspace() for c in name):
+        raise InputError(Code.E114, f"user name {username!r} must be 1-80 characters without spaces", where="username")
+    if len(password) < 12:  # NIST SP 800-63B's floor is 8; these accounts open records about real people
+        raise InputError(Code.E114, "password must be at least 12 characters", where="password")
+    if session.scalar(select(User.id).where(User.username == name)) is not None:
+        raise ConflictError(Code.E113, f"user name {name!r} is already taken", where="username")
+    user = User(username=name, role=role.value, unit=unit, password_hash=hash_password(password), created_at=_now())
+    session.add(user)
+    try:
+        session.commit()
+    except IntegrityError:  # another process took the name between the check and the insert
+        session.rollback()
+        raise ConflictError(Code.E113, f"user name {name!r} is already taken", where="username") from None
+    return user
+
+
+def authenticate(session: Session, *, username: str, password: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if not password_matches(user.password_hash if user else None, password) or user is None:
+        raise AuthError(Code.E110, "user name or password is wrong")
+    return user
+
+
+def find_user(session: Session, *, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+# --- encounters -------------------------------------------------------------------------------------------------
+
+
+def store_upload(
+    session: Session, *, actor: Actor, filename: str, data: bytes, officer: str | None, settings: Settings
+) -> StoredEncounter:
+    """Read an uploaded transcript the way the CLI reads a file, analyse it, store it with its findings."""
+    name = Path(filename or "upload").name[:MAX_SOURCE_NAME] or "upload"
+    if is_media(Path(name)):
+        raise InputError(
+            Code.E005, "recordings are not accepted yet; upload a transcript (.json, .vtt, .srt or .txt)", file=name
+        )
+    if officer is not None and find_user(session, username=officer) is None:
+        raise InputError(Code.E114, f"officer {officer!r} is not a user of this application", where="officer")
+    encounter = _read_upload(name, data, settings)
+    analysis = analyze(encounter)
+    stored = StoredEncounter(
+        uploaded_by=actor.username,
+        officer=officer,
+        encounter=encounter.to_json_dict(),
+        source_name=name,
+        created_at=_now(),
+        status=EncounterStatus.analysed.value,
+        machine_verdicts=[v.to_dict() for v in analysis.verdicts],
+    )
+    stored.findings = [
+        StoredFinding(
+            record=f.to_dict(),
+            label=f.label,
+            checklist_item=f.checklist_item,
+            utterance_id=f.utterance_id,
+            status=FindingStatus.pending.value,
+        )
+        for f in analysis.findings
+    ]
+    session.add(stored)
+    session.commit()
+    return stored
+
+
+def _read_upload(name: str, data: bytes, settings: Settings) -> Encounter:
+    # The readers take a path (format from the suffix, size and encoding checks): a temporary file with the
+    # upload's own name keeps their messages about "name", not about a random temporary name.
+    with tempfile.TemporaryDirectory(prefix="deescalate-upload-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        try:
+            return read_encounter(path, settings=settings)
+        except InputError as exc:
+            raise InputError(exc.code, exc.detail, file=name, where=exc.where) from None
+
+
+def _visible(actor: Actor) -> Any:
+    query = select(StoredEncounter)
+    if actor.role is UserRole.officer:
+        query = query.where(StoredEncounter.officer == actor.username)
+    return query
+
+
+def list_encounters(
+    session: Session,
+    *,
+    actor: Actor,
+    officer: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    verdict: str | None = None,
+) -> list[dict[str, Any]]:
+    """Encounters the actor may see, newest first; dates are upload days (UTC), both ends included;
+    verdict keeps those where the machine gave that status to at least one checklist item."""
+    query = _visible(actor).options(selectinload(StoredEncounter.findings)).order_by(StoredEncounter.id.desc())
+    if officer:
+        query = query.where(StoredEncounter.officer == officer)
+    if date_from:
+        query = query.where(StoredEncounter.created_at >= datetime.combine(date_from, time(), UTC))
+    if date_to:
+        query = query.where(StoredEncounter.created_at < datetime.combine(date_to + timedelta(days=1), time(), UTC))
+    rows = session.scalars(query).all()
+    summaries = [_summary(row) for row in rows]
+    if verdict:
+        summaries = [s for s in summaries if verdict in s["machine_statuses"].values()]
+    return summaries
+
+
+def _summary(row: StoredEncounter) -> dict[str, Any]:
+    counts = {status.value: 0 for status in FindingStatus}
+    for f in row.findings:
+        counts[f.status] += 1
+    return {
+        "id": row.id,
+        "encounter_id": row.encounter.get("id"),
+        "title": row.encounter.get("title"),
+        "call_type": row.encounter.get("call_type"),
+        "officer": row.officer,
+        "uploaded_by": row.uploaded_by,
+        "source_name": row.source_name,
+        "created_at": _aware(row.created_at).isoformat(),
+        "status": row.status,
+        "findings": counts,
+        "machine_statuses": {v["item"]: v["status"] for v in row.machine_verdicts or []},
+    }
+
+
+def get_encounter(session: Session, *, actor: Actor, encounter_id: int) -> dict[str, Any]:
+    """The encounter, its findings with their review state, and the checklist as reviewed beside the machine's."""
+    row = _encounter_row(session, actor=actor, encounter_id=encounter_id)
+    encounter = Encounter.model_validate(row.encounter)
+    findings = [_finding_of(f.record) for f in row.findings]
+    confirmed = [f for f, stored in zip(findings, row.findings, strict=True) if stored.status == "confirmed"]
+    # Measures come from the transcript and the findings; only confirmed findings feed the reviewed view.
+    reviewed = judge(encounter, confirmed, compute_measures(encounter, confirmed))
+    machine = {v["item"]: v for v in row.machine_verdicts or []}
+    checklist = [
+        {
+            "item": v.item,
+            "title": v.title,
+            "status": v.status.value,
+            "summary": v.summary,
+            "machine_status": machine.get(v.item, {}).get("status"),
+            "machine_summary": machine.get(v.item, {}).get("summary"),
+        }
+        for v in reviewed
+    ]
+    return {
+        **_summary(row),
+        "encounter": row.encounter,
+        "findings": [_finding_view(stored, finding) for stored, finding in zip(row.findings, findings, strict=True)],
+        "checklist": checklist,
+    }
+
+
+def _encounter_row(session: Session, *, actor: Actor, encounter_id: int) -> StoredEncounter:
+    query = (
+        _visible(actor)
+        .where(StoredEncounter.id == encounter_id)
+        .options(selectinload(StoredEncounter.findings).selectinload(StoredFinding.reviews))
+    )
+    row = session.scalar(query)
+    if row is None:  # one answer for "absent" and "not yours": an officer learns nothing about others' encounters
+        raise NotFound(Code.E112, f"encounter {encounter_id} not found", where="id")
+    return row
+
+
+def _finding_of(record: dict[str, Any]) -> Finding:
+    data = dict(record)
+    data["utterance_ids"] = tuple(data["utterance_ids"])
+    data["span"] = tuple(data["span"])
+    return Finding(**data)
+
+
+def _finding_view(stored: StoredFinding, finding: Finding) -> dict[str, Any]:
+    last = stored.reviews[-1] if stored.reviews else None
+    return {
+        **stored.record,
+        "id": stored.id,
+        "utterance_id": stored.utterance_id,
+        "explanation": explain(finding),
+        "status": stored.status,
+        "reviewer": last.reviewer if last else None,
+        "comment": last.comment if last else None,
+        "reviewed_at": _aware(last.at).isoformat() if last else None,
+    }
+
+
+def review_finding(session: Session, *, actor: Actor, finding_id: int, decision: str, comment: str) -> dict[str, Any]:
+    """Record a decision; a later review of the same finding replaces its status and keeps the earlier one."""
+    status = DECISIONS.get(decision)
+    if status is None:
+        raise InputError(Code.E114, f"decision {decision!r} must be 'confirm' or 'dispute'", where="decision")
+    stored = session.get(StoredFinding, finding_id)
+    if stored is None:
+        raise NotFound(Code.E112, f"finding {finding_id} not found", where="id")
+    _encounter_row(session, actor=actor, encounter_id=stored.encounter_id)  # same visibility as the encounter
+    stored.status = status.value
+    session.add(Review(finding=stored, reviewer=actor.username, decision=decision, comment=comment, at=_now()))
+    session.commit()
+    return {"id": stored.id, "status": stored.status, "reviewer": actor.username, "comment": comment}
+
+
+def _aware(t: datetime) -> datetime:
+    """SQLite returns naive datetimes; every stored time is UTC."""
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)

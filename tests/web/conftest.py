@@ -1,0 +1,76 @@
+"""Web fixtures: an app on a fresh store (SQLite file, and PostgreSQL when one answers), users of each role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from deescalate.settings import Settings
+from deescalate.store.db import open_store
+from deescalate.store.models import UserRole
+from deescalate.web.app import create_app
+from deescalate.web.services import create_user
+from tests.store.conftest import db_url, pg_schema, postgres_url  # noqa: F401  (fixtures shared with store tests)
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "src" / "deescalate" / "examples" / "example-parking-lot-stop.json"
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+PASSWORD = "correct horse battery staple"
+USERS = {
+    "ada": UserRole.admin,
+    "sam": UserRole.supervisor,
+    "tia": UserRole.trainer,
+    "olly": UserRole.officer,
+    "oscar": UserRole.officer,
+    "aud": UserRole.auditor,
+}
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:  # noqa: F811
+    return replace(Settings(), database_url=db_url, secret_key=SECRET)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[FastAPI]:
+    factory = open_store(settings.database_url)
+    with factory() as session:
+        for name, role in USERS.items():
+            create_user(session, username=name, role=role, password=PASSWORD, unit="North")
+    factory.kw["bind"].dispose()
+    application = create_app(settings)
+    yield application
+    application.state.sessions.kw["bind"].dispose()
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def token_for(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    response = client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+@pytest.fixture
+def auth(client: TestClient) -> Callable[[str], dict[str, str]]:
+    """Authorization headers for a user of the fixture's table."""
+    return lambda username: {"Authorization": f"Bearer {token_for(client, username)}"}
+
+
+def upload(
+    client: TestClient, headers: dict[str, str], *, name: str = EXAMPLE.name, data: bytes | None = None, **form: str
+) -> dict[str, object]:
+    content = EXAMPLE.read_bytes() if data is None else data
+    response = client.post("/api/v1/encounters", headers=headers, files={"file": (name, content)}, data=form)
+    assert response.status_code == 201, response.text
+    body: dict[str, object] = response.json()
+    return body
