@@ -50,6 +50,8 @@ class Code(StrEnum):
     E099 = "scenario file has a duplicate key"
     E100 = "scenario ending can never fire"
     E101 = "nothing of that name can be called or injected"
+    E102 = "audio turns are invalid"
+    E103 = "no speech in an audio turn"
     E080 = "database URL is not supported"
     E081 = "call file is neither the simple call layout nor EIDO"
     E082 = "call number is missing"

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from deescalate.cli.common import err, out
 from deescalate.encounter.writers import write_atomic
-from deescalate.errors import DeescalateError
+from deescalate.errors import Code, DeescalateError, InputError
 
 
 def train_command(
@@ -25,6 +25,22 @@ def train_command(
     seed: Annotated[int, typer.Option("--seed", help="Same seed and same turns, same run.")] = 1,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the debrief HTML and JSON.")] = Path("out"),
     list_all: Annotated[bool, typer.Option("--list", help="List the bundled scenarios and stop.")] = False,
+    audio: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--audio",
+            help="Spoken turns: a folder of recordings (one per turn, in name order) or audio files, "
+            "transcribed as your lines; the debrief shows pace and loudness.",
+        ),
+    ] = None,
+    more_audio: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[FILE]...",
+            help="More recordings after --audio FILE (played in the order given).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Practise a call: talk to a simulated person (or play a script), then get a debrief."""
     from deescalate.training.debrief import Debrief, dispatch_facts
@@ -35,8 +51,12 @@ def train_command(
         PARTNER,
         TrainingSession,
         TurnResult,
+        audio_path,
         read_script,
+        script_recordings,
+        split_line,
     )
+    from deescalate.training.spoken import SpokenTurn, TurnTranscriber, audio_files
 
     if list_all:
         for path in bundled_scenarios():
@@ -51,7 +71,19 @@ def train_command(
     path = find_scenario(scenario)
     loaded = load_scenario(path)
     session = TrainingSession(loaded, seed, source=str(path))  # checks the endings
+    if more_audio and not audio:
+        raise InputError(Code.E102, f"unexpected {str(more_audio[0])!r}: recordings follow --audio")
+    if audio and script is not None:
+        raise InputError(Code.E102, "give --audio or --script, not both (a script can hold @audio FILE lines)")
+    transcribe = TurnTranscriber()
     turns = read_script(script) if script is not None else None  # every line checked before play
+    spoken: dict[int, SpokenTurn] = {}
+    if audio:  # one turn per recording; all transcribed (and so checked) before the scene starts
+        files = audio_files([*audio, *(more_audio or [])])
+        turns = [(i, f"@audio {f}") for i, f in enumerate(files, 1)]
+        spoken = {i: transcribe(f) for i, f in enumerate(files, 1)}
+    elif turns is not None and script is not None:
+        spoken = script_recordings(turns, script.parent, transcribe)
 
     out.print(Text(loaded.title, style="bold underline"))
     for heading, text in dispatch_facts(loaded):
@@ -73,19 +105,41 @@ def train_command(
     def who(r: TurnResult | str) -> str:
         return "Partner" if isinstance(r, TurnResult) and r.speaker == PARTNER else "You"
 
+    def said(line: str, r: TurnResult | str) -> Text:
+        label = "Instructor" if line.lstrip().startswith(("/inject", "/pause")) else who(r)
+        if isinstance(r, TurnResult) and r.spoken is not None:
+            s = r.spoken
+            words = s.text or f"(silence: {s.note})"
+            return Text.assemble(
+                (f"{label} ", "bold cyan"),
+                (f"[{s.name}, transcribed in {s.transcribe_s:.1f} s]", "dim"),
+                (": ", "bold cyan"),
+                words,
+            )
+        return Text.assemble((f"{label}: ", "bold cyan"), line)
+
+    def spoken_notice(r: TurnResult | str) -> None:
+        if isinstance(r, TurnResult) and r.spoken is not None and not r.spoken.text:
+            err.print(
+                f"turn {r.turn}: {r.spoken.file}: {r.spoken.note} [{Code.E103.name}]",
+                style="yellow",
+                markup=False,
+                highlight=False,
+            )
+
     if turns is not None:
-        for i, (_, line) in enumerate(turns):
+        for i, (number, line) in enumerate(turns):
             if session.done:
                 session.unplayed = [rest for _, rest in turns[i:]]
                 break
-            r = session.play(line)
-            label = "Instructor" if line.lstrip().startswith(("/inject", "/pause")) else who(r)
-            out.print(Text.assemble((f"{label}: ", "bold cyan"), line))
+            r = session.play(line, spoken.get(number))
+            out.print(said(line, r))
             show(r)
+            spoken_notice(r)
     else:
         out.print(
             f"Type what you say (A: or B: for two trainees). Actions: {ACTION_HELP}. Instructor: {INSTRUCTOR_HELP}. "
-            "Empty line: silence. Ctrl-D ends.",
+            "Empty line: silence. @audio FILE: a recorded turn. Ctrl-D ends.",
             style="dim",
             markup=False,
         )
@@ -96,7 +150,15 @@ def train_command(
                 out.print()
                 break
             try:
-                show(session.play(line))
+                recording = audio_path(split_line(line)[2])
+                heard = None
+                if recording is not None:  # "@audio take3.wav" at the prompt: that recording is the turn
+                    heard = transcribe(audio_files([Path(recording).expanduser()])[0])
+                r = session.play(line, heard)
+                if heard is not None:
+                    out.print(said(line, r))
+                show(r)
+                spoken_notice(r)
             except DeescalateError as exc:
                 err.print(exc.detail, style="yellow", markup=False, highlight=False)
     if session.ending is not None:

@@ -181,6 +181,7 @@ class Debrief:
         self.hurt = self._by_effect(calming=False)
         self.moments = self._moments()
         self.unplayed = unplayed_findings(session.unplayed)
+        self.spoken = session.spoken_summary()  # pace and loudness of the recorded turns, if any
 
     # -- what the debrief says ----------------------------------------------------------------------------------
     def _by_effect(self, *, calming: bool, n: int = 3) -> list[Worked]:
@@ -260,6 +261,16 @@ class Debrief:
             "what_raised_agitation": [asdict(w) for w in self.hurt],
             "moments": [asdict(m) for m in self.moments],
             "unplayed": [asdict(u) for u in self.unplayed],
+            "spoken": None
+            if self.spoken is None
+            else {
+                "summary": self.spoken.line(),
+                "median_db": self.spoken.median_db,
+                "words_per_minute": self.spoken.words_per_minute,
+                "raised_turns": self.spoken.raised_turns,
+                "fast": self.spoken.fast,
+                "turns": [asdict(d) | {"flags": list(d.flags)} for d in self.spoken.turns],
+            },
             "turns": [
                 {
                     "turn": r.turn,
@@ -277,6 +288,11 @@ class Debrief:
                     "harm": r.state.harm,
                     "force_risk": r.state.force_risk,
                     "person": r.person,
+                    **(
+                        {}
+                        if r.spoken is None
+                        else {"audio": {"file": r.spoken.name, "transcribe_s": r.spoken.transcribe_s}}
+                    ),
                 }
                 for r in self.history
             ],
@@ -308,6 +324,8 @@ class Debrief:
         if self.hurt:
             parts += [Text("What raised agitation", style="bold")]
             parts += [_worked_text(w) for w in self.hurt]
+        if self.spoken is not None:
+            parts += ["", *self.rich_spoken()]
         parts += ["", Text("Moments that mattered", style="bold")]
         for m in self.moments:
             t = Text(f"  turn {m.turn}: {'; '.join(m.why)} ", style="")
@@ -319,6 +337,30 @@ class Debrief:
         for km in sorted(self.analysis.moments, key=lambda km: km.t):
             parts.append(Text(f"  {fmt_time(km.t)} — {moment_text(km)}"))
         return Group(*parts)
+
+    def rich_spoken(self) -> list[RenderableType]:
+        """Your delivery from the recordings: per spoken turn, pace and loudness against your own median."""
+        assert self.spoken is not None
+        table = Table(title="Your delivery (measured from your recordings)", title_justify="left", expand=False)
+        for col in ("turn", "recording", "words/min", "level dBFS", "vs your median", "flags"):
+            table.add_column(col)
+        for d in self.spoken.turns:
+            if d.level_db is None:
+                table.add_row(str(d.turn), d.file, "—", "—", "—", Text(d.note, style="yellow"))
+                continue
+            table.add_row(
+                str(d.turn),
+                d.file,
+                f"{d.words_per_minute:.0f}" if d.words_per_minute is not None else "—",
+                f"{d.level_db:.1f}",
+                f"{d.relative_db:+.1f} dB",
+                Text(", ".join(d.flags) or "ok", style="red" if d.flags else "green"),
+            )
+        overall = self.spoken
+        return [
+            table,
+            Text(f"  Overall: {overall.line()}", style="red" if overall.fast or overall.raised_turns else ""),
+        ]
 
     def rich_chart(self) -> list[RenderableType]:
         """Agitation (red) and rapport (blue) as paired bars per turn, 0–10 in five rows, with each turn's
@@ -388,6 +430,7 @@ class Debrief:
                 self._html_call(),
                 f'<section id="plot"><h2>Agitation and rapport</h2>{self.svg()}{_SVG_KEY}</section>',
                 self._html_worked(),
+                self._html_spoken(),
                 self._html_moments(),
                 self._html_checklist(),
                 self._html_turns(),
@@ -424,6 +467,28 @@ class Debrief:
         worked = f"<ul>{items(self.worked)}</ul>" if self.worked else "<p>Nothing you did lowered agitation.</p>"
         hurt = f"<h3>What raised agitation</h3><ul>{items(self.hurt)}</ul>" if self.hurt else ""
         return f'<section id="worked"><h2>What worked</h2>{worked}{hurt}</section>'
+
+    def _html_spoken(self) -> str:
+        if self.spoken is None:
+            return ""
+        rows = []
+        for d in self.spoken.turns:
+            if d.level_db is None:
+                cells = f"<td>—</td><td>—</td><td>—</td><td>{e(d.note)}</td>"
+            else:
+                pace = f"{d.words_per_minute:.0f}" if d.words_per_minute is not None else "—"
+                cells = (
+                    f"<td class=num>{pace}</td><td class=num>{d.level_db:.1f}</td>"
+                    f"<td class=num>{d.relative_db:+.1f} dB</td><td>{e(', '.join(d.flags) or 'ok')}</td>"
+                )
+            rows.append(f'<tr><td class=num><a href="#turn-{d.turn}">{d.turn}</a></td><td>{e(d.file)}</td>{cells}</tr>')
+        return (
+            '<section id="spoken"><h2>Your delivery</h2><p class="muted">Measured from your recordings: pace '
+            "from the word times, loudness against your own median level (raised: 6 dB or more above it).</p>"
+            "<table><thead><tr><th>Turn</th><th>Recording</th><th>Words/min</th><th>Level dBFS</th>"
+            f"<th>vs your median</th><th>Flags</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            f"<p><b>Overall:</b> {e(self.spoken.line())}</p></section>"
+        )
 
     def _html_moments(self) -> str:
         rows = "".join(

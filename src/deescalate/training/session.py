@@ -10,6 +10,11 @@ Two trainees: a line may start ``A:`` or ``B:`` (the second officer,
 ``PARTNER``); the analyzer reads both, so a partner's command that cannot be
 obeyed with one still in force is a conflicting command, as on a real scene.
 
+Spoken turns: a line ``@audio FILE`` (``B: @audio FILE`` for the partner) is a turn whose words come from
+a recording, transcribed by the project's speech to text (``training.spoken``); the utterance then carries
+its word times and measured delivery (pace, loudness against the trainee's own median), as a body-camera
+transcript does, so the analyzer's delivery measures read it.
+
 An instructor's lines take no trainee turn: ``/inject EVENT`` (the scenario's
 ``events``; the person reacts) and ``/pause`` (the scene's state, for the
 instructor; the clock does not run).
@@ -23,6 +28,7 @@ from __future__ import annotations
 import ast
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -41,6 +47,7 @@ from deescalate.training.model import (
 )
 from deescalate.training.reading import Reading, read_line
 from deescalate.training.scenario import Answer, Ending, Phase, Scenario
+from deescalate.training.spoken import SpokenSummary, SpokenTurn, summarize
 
 TRAINEE = "TRAINEE"
 PARTNER = "PARTNER"
@@ -58,6 +65,7 @@ _ACTION_LINE = re.compile(
 _CALL_LINE = re.compile(r"^/\s*call\b[\s_-]*(.*)$", re.IGNORECASE | re.DOTALL)
 _INSTRUCTOR_LINE = re.compile(r"^/\s*(inject|pause)\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _SPEAKER = re.compile(r"^([AB])\s*:\s*(.*)$", re.DOTALL)
+_AUDIO_LINE = re.compile(r"^@audio\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
 # each action as an encounter event (the first two are encounter/v1 event types)
 _CALL_EVENTS = {"ems": "ems_called", "backup": "backup_arrived"}
 _EVENTS = {
@@ -88,6 +96,7 @@ class TurnResult:
     topic: str | None = None  # what the trainee asked about, answered from the fact sheet
     facts_now: tuple[str, ...] = ()  # scene facts that came about this turn
     injected: str | None = None  # an instructor's event, for a turn that is one
+    spoken: SpokenTurn | None = None  # the recording the words came from
 
     @property
     def agitation_change(self) -> float:
@@ -119,6 +128,12 @@ def parse_turn(text: str) -> tuple[str | None, str]:
             f"unknown action {line.split()[0]!r}; actions are {ACTION_HELP}; instructor: {INSTRUCTOR_HELP}"
         )
     return "_".join(re.split(r"[\s_-]+", m.group(1).lower())), m.group(2).strip()
+
+
+def audio_path(rest: str) -> str | None:
+    """The recording an ``@audio FILE`` turn names ("" when it names none); None for any other turn."""
+    m = _AUDIO_LINE.match(rest.strip())
+    return None if m is None else m.group(1).strip().strip("'\"")
 
 
 def split_line(text: str) -> tuple[str, str | None, str]:
@@ -157,6 +172,7 @@ class TrainingSession:
         self._utterances: list[Utterance] = []
         self._events: list[Event] = [Event(t=0.0, type="arrival", by=TRAINEE)]
         self._partner = False
+        self._spoken: dict[str, tuple[int, SpokenTurn]] = {}  # utterance id: (turn, recording)
 
     @property
     def done(self) -> bool:
@@ -172,9 +188,50 @@ class TrainingSession:
             title=f"Training: {self.scenario.title}",
             call_type=self.scenario.call.type_text,
             participants=[*officers, Participant(id=PERSON, role=Role.subject, name=self.scenario.person.name)],
-            utterances=list(self._utterances),
+            utterances=self._with_delivery(),
             events=sorted(self._events, key=lambda e: e.t),
         )
+
+    def spoken_summary(self) -> SpokenSummary | None:
+        """Pace and loudness of the spoken turns, each against the trainee's own median; None if none."""
+        turns = [r for r in self.history if r.spoken is not None]
+        return summarize([(r.turn, r.spoken) for r in turns if r.spoken is not None]) if turns else None
+
+    def _with_delivery(self) -> list[Utterance]:
+        """The utterances, a spoken one with its word times and delivery (relative to the trainee's median)."""
+        summary = self.spoken_summary()
+        if summary is None:
+            return list(self._utterances)
+        by_turn = {d.turn: d for d in summary.turns}
+        out = []
+        for u in self._utterances:
+            if u.id not in self._spoken or (d := by_turn.get(self._spoken[u.id][0])) is None or d.level_db is None:
+                out.append(u)
+                continue
+            spoken = self._spoken[u.id][1]
+            t0 = spoken.words[0].start
+            words = [
+                {
+                    "start": round(u.start + w.start - t0, 3),
+                    "end": round(u.start + w.end - t0, 3),
+                    "word": w.text,
+                    "probability": w.probability,
+                }
+                for w in spoken.words
+            ]
+            out.append(
+                Utterance(
+                    id=u.id,
+                    speaker=u.speaker,
+                    start=u.start,
+                    end=u.end,
+                    text=u.text,
+                    source=spoken.name,
+                    words=words,
+                    delivery=d.as_utterance_delivery(),
+                )
+            )
+        return out
 
     # -- instructor ---------------------------------------------------------------------------------------------
     def pause(self) -> str:
@@ -229,9 +286,14 @@ class TrainingSession:
             raise InputError(Code.E093, "the scenario has already ended")
 
     # -- a trainee's turn ---------------------------------------------------------------------------------------
-    def play(self, line: str) -> TurnResult | str:
-        """Any line: a trainee's turn (``A:``/``B:`` allowed), ``/inject EVENT`` or ``/pause`` (a text)."""
+    def play(self, line: str, spoken: SpokenTurn | None = None) -> TurnResult | str:
+        """Any line: a trainee's turn (``A:``/``B:`` allowed), ``/inject EVENT`` or ``/pause`` (a text).
+        An ``@audio FILE`` turn needs its recording, transcribed (``spoken``)."""
         speaker, instructor, rest = split_line(line)
+        if audio_path(rest) is not None:
+            if spoken is None:
+                raise InputError(Code.E102, f"{rest!r}: a spoken turn needs its recording transcribed first")
+            return self.turn(spoken.text, speaker=speaker, spoken=spoken)
         if instructor == "pause":
             return self.pause()
         if instructor == "inject":
@@ -247,10 +309,14 @@ class TrainingSession:
         what = f"nothing called {name!r} here" if key else "call what?"
         raise InputError(Code.E101, f"{what}; you can call: {known}")
 
-    def turn(self, text: str, *, speaker: str = TRAINEE) -> TurnResult:
+    def turn(self, text: str, *, speaker: str = TRAINEE, spoken: SpokenTurn | None = None) -> TurnResult:
+        """One trainee turn; ``spoken``: the recording ``text`` was transcribed from (its words are said,
+        never an action)."""
         self._check_open()
+        if spoken is not None:
+            text = spoken.text
         try:
-            action, words = parse_turn(text)
+            action, words = (None, text.strip()) if spoken is not None else parse_turn(text)
         except ValueError as exc:
             raise InputError(Code.E093, str(exc)) from None
         called: list[str] = []
@@ -268,9 +334,15 @@ class TrainingSession:
             moves.add(action)
         said = f"[writing] {words}" if action == "write_note" and words else words
         reading = read_line(words, self._extra_topics)
+        # a recording takes as long as it was spoken; the reply comes after it
+        talk = spoken.speech_s if spoken is not None else 0.0
+        reply_after = max(REPLY_AFTER, talk + 0.5)
         if words:
             uid = f"t{n}"
-            self._utterances.append(Utterance(id=uid, speaker=speaker, start=t, text=said))
+            end = round(t + talk, 3) if talk else None
+            self._utterances.append(Utterance(id=uid, speaker=speaker, start=t, end=end, text=said))
+            if spoken is not None:
+                self._spoken[uid] = (n, spoken)
             found = set(self.reader.read(self.encounter, uid))
             if reading.asked and all(x.intent == "question" for x in reading.sentences):
                 # "Can I get your name, sir?" asks; the analyzer may read a request frame as a command,
@@ -304,13 +376,13 @@ class TrainingSession:
         reply, topic = self._reply(step.deltas, step.blocked, state, reading, called, by_person)
         if reply.strip():
             self._utterances.append(
-                Utterance(id=f"p{n}", speaker=PERSON, start=t + REPLY_AFTER, text=_as_transcript(reply))
+                Utterance(id=f"p{n}", speaker=PERSON, start=t + reply_after, text=_as_transcript(reply))
             )
         before, self.state = self.state, state
         self.ending = self._ending()
         if self.ending is not None and self.ending.kind == "force_used":
-            self._events.append(Event(t=t + REPLY_AFTER + 1, type="force", detail=self.ending.text))
-        self.clock = t + TURN_SECONDS + (WAIT_SECONDS if action == "wait" else 0.0)
+            self._events.append(Event(t=t + reply_after + 1, type="force", detail=self.ending.text))
+        self.clock = t + max(TURN_SECONDS, reply_after + 2.0) + (WAIT_SECONDS if action == "wait" else 0.0)
         result = TurnResult(
             turn=n,
             text=text,
@@ -328,6 +400,7 @@ class TrainingSession:
             speaker=speaker,
             topic=topic,
             facts_now=facts_now,
+            spoken=spoken,
         )
         self.history.append(result)
         return result
@@ -397,16 +470,18 @@ class TrainingSession:
             )
         return None
 
-    def run_script(self, path: Path) -> list[TurnResult]:
+    def run_script(self, path: Path, transcribe: Callable[[Path], SpokenTurn] | None = None) -> list[TurnResult]:
         """Play a moves file (one turn a line; '#' comments and blank lines skipped) until it or the run
-        ends; lines left when the scene ended are kept in ``unplayed`` for the debrief."""
+        ends; lines left when the scene ended are kept in ``unplayed`` for the debrief. ``@audio`` lines
+        need ``transcribe`` (every recording is read before the first turn)."""
         played = []
         lines = read_script(path)
-        for i, (_, line) in enumerate(lines):
+        spoken = script_recordings(lines, path.parent, transcribe)
+        for i, (number, line) in enumerate(lines):
             if self.done:
                 self.unplayed = [rest for _, rest in lines[i:]]
                 break
-            r = self.play(line)
+            r = self.play(line, spoken.get(number))
             if isinstance(r, TurnResult):
                 played.append(r)
         return played
@@ -445,12 +520,35 @@ def read_script(path: Path) -> list[tuple[int, str]]:
             continue
         try:
             _, instructor, rest = split_line(line)
-            if instructor is None:
+            if (recording := audio_path(rest)) is not None:
+                if not recording:
+                    raise InputError(Code.E102, "@audio names no recording", file=where, where=f"line {number}")
+            elif instructor is None:
                 parse_turn(rest)
         except ValueError as exc:
             raise InputError(Code.E093, str(exc), file=where, where=f"line {number}") from None
         turns.append((number, line))
     return turns
+
+
+def script_recordings(
+    lines: list[tuple[int, str]], base: Path, transcribe: Callable[[Path], SpokenTurn] | None
+) -> dict[int, SpokenTurn]:
+    """Each ``@audio`` line's recording (a path relative to ``base``, the script's folder), transcribed, by
+    line number; every file is checked before any is transcribed."""
+    from deescalate.training.spoken import audio_files
+
+    wanted = {}
+    for number, line in lines:
+        if (name := audio_path(split_line(line)[2])) is not None:
+            path = Path(name).expanduser()
+            path = path if path.is_absolute() else base / path
+            if path.is_dir():
+                raise InputError(Code.E102, f"line {number}: @audio names a folder; give one recording", file=str(path))
+            wanted[number] = audio_files([path])[0]
+    if wanted and transcribe is None:
+        raise InputError(Code.E102, "the script has @audio lines but no speech to text was given")
+    return {n: transcribe(p) for n, p in wanted.items()} if transcribe is not None else {}
 
 
 def _as_transcript(reply: str) -> str:
