@@ -125,10 +125,12 @@ def summarize(turns: Sequence[tuple[int, SpokenTurn]]) -> SpokenSummary:
         if not s.words or median is None:
             rows.append(TurnDelivery(n, s.name, 0, None, None, None, False, False, s.note or NO_SPEECH))
             continue
-        relative = round(s.level_db - median, 1)
-        wpm = s.words_per_minute
-        fast = wpm is not None and wpm > FAST_SPEECH_WPM
-        rows.append(TurnDelivery(n, s.name, len(s.words), wpm, s.level_db, relative, relative >= RAISED_DB, fast))
+        relative = round(float(s.level_db - median), 1)
+        wpm = None if s.words_per_minute is None else float(s.words_per_minute)
+        fast = bool(wpm is not None and wpm > FAST_SPEECH_WPM)
+        rows.append(
+            TurnDelivery(n, s.name, len(s.words), wpm, float(s.level_db), relative, bool(relative >= RAISED_DB), fast)
+        )
     talk = sum(s.speech_s for _, s in heard)
     count = sum(len(s.words) for _, s in heard)
     overall = round(count / talk * 60.0, 1) if talk >= 0.5 and count >= 2 else None
@@ -137,7 +139,7 @@ def summarize(turns: Sequence[tuple[int, SpokenTurn]]) -> SpokenSummary:
         median_db=median,
         words_per_minute=overall,
         raised_turns=sum(r.raised for r in rows),
-        fast=overall is not None and overall > FAST_SPEECH_WPM,
+        fast=bool(overall is not None and overall > FAST_SPEECH_WPM),
     )
 
 
@@ -190,13 +192,13 @@ class TurnTranscriber:
         spent = round(time.perf_counter() - began, 3)
         if not words:
             return SpokenTurn(str(path), "", (), FLOOR_DB, None, duration, spent, NO_SPEECH)
-        level = round(span_level_db(audio, words[0].start, words[-1].end), 1)
+        level = round(float(span_level_db(audio, words[0].start, words[-1].end)), 1)
         return SpokenTurn(
             file=str(path),
             text=" ".join(w.text for w in words),
-            words=tuple(SpokenWord(w.start, w.end, w.text, w.probability) for w in words),
+            words=tuple(SpokenWord(float(w.start), float(w.end), w.text, float(w.probability)) for w in words),
             level_db=level,
-            words_per_minute=words_per_minute(words),
+            words_per_minute=None if (wpm := words_per_minute(words)) is None else float(wpm),
             duration_s=duration,
             transcribe_s=spent,
         )
