@@ -77,6 +77,10 @@ Hidden = Literal[
 # what a trainee's question can be about (topics.yaml); every scenario answers each from its fact sheet
 Topic = Literal["name", "situation", "need", "medication", "family", "injury", "weapon", "next_step"]
 TOPICS: tuple[Topic, ...] = typing.get_args(Topic)
+# topics a scenario answers where they fit it (thoughts of self-harm, the noise and lights, how they feel);
+# ``other``: the answer to any question that fits no topic it answers (else the phase line)
+OptionalTopic = Literal["self_harm", "sensory", "feelings", "other"]
+OPTIONAL_TOPICS: tuple[OptionalTopic, ...] = typing.get_args(OptionalTopic)
 FLAGS = ("ems_called", "backup_called", "clinician_called")  # what a call may set besides scene facts
 EndingKind = Literal[
     "resolved_calmly", "handed_to_clinician", "person_hurt", "force_used", "person_flees", "unresolved"
@@ -171,13 +175,14 @@ class Scenario(_Strict):
     call: CallIn
     person: Person
     start: Start
-    # what the person says in each phase (chosen by seeded chance when several)
-    lines: dict[Phase, tuple[str, ...]]
+    # what the person says in each phase (chosen by seeded chance when several): a line, or {when, say} for
+    # lines that fit only a state of the scene ("with the people further away" only once they are)
+    lines: dict[Phase, tuple[str | Answer, ...]]
     # what the person says in answer to a kind of move (overrides the phase line); like facts, a list of
     # lines or of {when, say}, so a reply can follow the scene (no grip on a knife already put down)
     responses: dict[str, tuple[Answer, ...]] = Field(default_factory=dict)
     # the person's fact sheet: what they answer when asked about each topic
-    facts: dict[Topic, tuple[Answer, ...]]
+    facts: dict[Topic | OptionalTopic, tuple[Answer, ...]]
     scene: dict[str, SceneFact] = Field(default_factory=dict)
     calls: dict[str, Call] = Field(default_factory=dict)
     events: dict[str, SceneEvent] = Field(default_factory=dict)
@@ -210,8 +215,8 @@ class Scenario(_Strict):
     @model_validator(mode="after")
     def _known_keys(self) -> Scenario:
         for phase in PHASES:
-            if not self.lines.get(phase):
-                raise ValueError(f"lines.{phase} needs at least one line")
+            if not any(isinstance(line, str) for line in self.lines.get(phase, ())):
+                raise ValueError(f"lines.{phase} needs at least one line that holds whatever the scene")
         for key in (*self.responses, *self.effects):
             if key not in MOVES:
                 raise ValueError(f"unknown move {key!r}; moves are {', '.join(MOVES)}")
@@ -224,6 +229,12 @@ class Scenario(_Strict):
         ]
         conditions += [
             (f"responses.{m}.{i}.when", a.when) for m, answers in self.responses.items() for i, a in enumerate(answers)
+        ]
+        conditions += [
+            (f"lines.{p}.{i}.when", a.when)
+            for p, lines in self.lines.items()
+            for i, a in enumerate(lines)
+            if isinstance(a, Answer)
         ]
         conditions += [(f"scene.{k}.when", f.when) for k, f in self.scene.items()]
         conditions += [("person.understood_when", self.person.understood_when)]

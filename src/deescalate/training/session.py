@@ -166,6 +166,15 @@ class TrainingSession:
         self.declared = frozenset(scenario.scene)
         self._answers = _variants({str(k): v for k, v in scenario.facts.items()}, scenario.names)
         self._responses = _variants(scenario.responses, scenario.names)
+        self._lines = {
+            phase: [
+                (None, (a,))
+                if isinstance(a, str)
+                else (parse_condition(a.when, scenario.names) if a.when else None, a.say)
+                for a in lines
+            ]
+            for phase, lines in scenario.lines.items()
+        }
         # the people of the call by first name: "where's Michael?" asks about family
         others = [p.first_name for p in scenario.call.persons if p.first_name and p.role != "subject"]
         self._extra_topics = {"family": tuple(o.lower() for o in others)} if others else {}
@@ -436,7 +445,7 @@ class TrainingSession:
         if raising and options and strongest not in blocked:
             return self.rng.choice(options), None
         if blocked:  # the words did not reach them: their phase line shows it
-            return self.rng.choice(self.scenario.lines[state.phase]), None
+            return self._phase_line(state), None
         for k in called:
             if self.calls[k].say:
                 return self.rng.choice(self.calls[k].say), None
@@ -445,7 +454,17 @@ class TrainingSession:
             return self.rng.choice(answers), topic
         if options and strongest not in blocked:
             return self.rng.choice(options), None
-        return self.rng.choice(self.scenario.lines[state.phase]), None
+        # a question that fits nothing they answer ("is it cold out?") gets their neutral answer, in character
+        asking = state.phase != "crisis" and any(x.intent == "question" for x in reading.sentences)
+        if asking and (answers := self._pick(self._answers.get("other", []), state)):
+            return self.rng.choice(answers), "other"
+        return self._phase_line(state), None
+
+    def _phase_line(self, state: State) -> str:
+        """A line of the person's phase, from those that hold in the scene as it stands."""
+        values = state.with_facts(self.declared)
+        lines = [x for when, say in self._lines[state.phase] if when is None or evaluate(when, values) for x in say]
+        return self.rng.choice(lines)
 
     def _pick(self, variants: list[tuple[ast.expr | None, tuple[str, ...]]], state: State) -> tuple[str, ...]:
         """The lines of the first variant whose condition holds now (none: no lines)."""
