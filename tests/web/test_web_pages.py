@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from fastapi.routing import APIRoute
@@ -16,6 +17,12 @@ from deescalate.web.routes import api, pages
 from tests.web.conftest import EXAMPLE, PASSWORD
 
 SignIn = Callable[..., str]
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """SQLite only: what these tests check is HTTP and HTML; the API tests already cover both databases."""
+    return f"sqlite:///{tmp_path / 'pages.db'}"
 
 
 def _csrf(html: str) -> str:
