@@ -20,14 +20,20 @@ demo: $(STAMP)
 	$(BIN)/deescalate train deaf-driver --script tests/training/scripts/deaf-driver.good.txt --out $(OUT)
 	$(BIN)/deescalate train deaf-driver --script tests/training/scripts/deaf-driver.bad.txt --out $(OUT) --seed 2
 
-# espeak-ng speaks the synthesized dialogue of the audio tests; where it cannot be
-# installed those tests skip and say why.
+# espeak-ng speaks the synthesized dialogue of the audio tests; Debian's chromium runs the
+# review pages' end-to-end tests (Playwright drives it; no browser is downloaded). Where they
+# cannot be installed those tests skip and say why.
 system-deps:
 	@command -v espeak-ng >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    (apt-get update -qq && apt-get install -y -qq espeak-ng) >/dev/null 2>&1 \
 	      || echo "note: espeak-ng could not be installed; speech-synthesis tests will skip"; \
 	  else echo "note: espeak-ng is missing (needs root and apt-get to install); speech-synthesis tests will skip"; fi; }
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 \
+	      || echo "note: chromium could not be installed; the browser tests of the review pages will skip"; \
+	  else echo "note: /usr/bin/chromium is missing (needs root and apt-get to install); browser tests will skip"; fi; }
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check src tests benchmarks

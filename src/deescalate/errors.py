@@ -72,7 +72,9 @@ class Code(StrEnum):
     E113 = "user name is already taken"
     E114 = "request is invalid"
     E115 = "secret key is missing or too short"
+    E116 = "form is missing its CSRF token or the token does not match this session"
     E117 = "internal server error"
+    E118 = "no file was chosen"
 
 
 class _Located:

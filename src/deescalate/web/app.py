@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Awaitable, Callable
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
 
 from deescalate.settings import Settings
 from deescalate.store.db import database_url, open_store
-from deescalate.web.errors import install_error_handlers
-from deescalate.web.routes import api
+from deescalate.web.deps import check_csrf
+from deescalate.web.errors import API_PREFIX, install_error_handlers
+from deescalate.web.routes import api, pages
 from deescalate.web.security import Signer, checked_secret_key
+from deescalate.web.templating import STATIC_DIR
+
+# Pages load nothing from elsewhere and run only our own script files; no other site may frame them.
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -27,6 +42,17 @@ def create_app(settings: Settings) -> FastAPI:
     lifetime_s = settings.session_hours * 3600
     app.state.token_signer = Signer(secret_key, purpose="api-token", max_age_s=lifetime_s)
     app.state.session_signer = Signer(secret_key, purpose="session", max_age_s=lifetime_s)
+    app.state.csrf_signer = Signer(secret_key, purpose="csrf", max_age_s=lifetime_s)
     install_error_handlers(app)
-    app.include_router(api.router)
+    app.include_router(api.router, dependencies=[Depends(check_csrf)])
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.middleware("http")
+    async def page_security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        if not request.url.path.startswith(API_PREFIX):  # the API docs page loads its viewer from a CDN
+            response.headers.update(PAGE_HEADERS)
+        return response
+
     return app

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, UploadFile
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
-from deescalate.errors import AuthError, Code, PermissionDenied
+from deescalate.errors import AuthError, Code, InputError, PermissionDenied
 from deescalate.store.models import UserRole
 from deescalate.web.services import Actor, actor_of, find_user
 
 SESSION_COOKIE = "deescalate_session"
+CSRF_FIELD = "csrf_token"  # the hidden field of every page form
+CSRF_HEADER = "X-CSRF-Token"  # what htmx sends (hx-headers on <body>)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _ALL = frozenset(UserRole)
 _REVIEWERS = frozenset({UserRole.admin, UserRole.supervisor, UserRole.trainer})
@@ -24,6 +27,7 @@ PERMISSIONS: dict[str, frozenset[UserRole]] = {
     "encounters:upload": _REVIEWERS,
     "findings:review": _REVIEWERS,
     "users:manage": frozenset({UserRole.admin}),
+    "session:sign-out": _ALL,
 }
 
 # auto_error=False: a missing header falls through to the session cookie, then to one 401 in our shape
@@ -43,14 +47,47 @@ def get_db(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_db)]
 
 
+def read_session(request: Request) -> dict[str, Any] | None:
+    """The page session from its signed cookie: ``{"s": nonce}`` before sign-in, ``{"s", "u": username}`` after."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    payload: dict[str, Any] | None = request.app.state.session_signer.read(cookie) if cookie else None
+    return payload if payload and isinstance(payload.get("s"), str) else None
+
+
+def csrf_token_for(request: Request, session: dict[str, Any]) -> str:
+    token: str = request.app.state.csrf_signer.sign({"s": session["s"]})
+    return token
+
+
+async def check_csrf(request: Request) -> None:
+    """Every state-changing request a browser could be tricked into sending carries this session's CSRF token.
+
+    Bearer tokens are never attached by a browser on its own, so API calls with one need no CSRF token; nor does
+    an API call with no session cookie (nothing to ride on: the route answers 401). A page form always needs it,
+    the sign-in form too (a forged sign-in would put the victim into the attacker's account).
+    """
+    if request.method in SAFE_METHODS or request.headers.get("Authorization"):
+        return
+    session = read_session(request)
+    if session is None and request.url.path.startswith("/api/"):
+        return
+    token = request.headers.get(CSRF_HEADER)
+    if token is None and request.headers.get("Content-Type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        value = (await request.form()).get(CSRF_FIELD)  # cached: the route's own Form fields read the same parse
+        token = value if isinstance(value, str) else None
+    payload = request.app.state.csrf_signer.read(token) if token else None
+    if session is None or payload is None or payload.get("s") != session["s"]:
+        raise PermissionDenied(
+            Code.E116, "this form has expired or did not come from this site; reload the page and try again"
+        )
+
+
 def current_actor(request: Request, db: DbSession, token: Annotated[str | None, Depends(_bearer)]) -> Actor:
     """The user from a bearer token (API) or, failing that, the session cookie (pages)."""
-    payload = None
-    if token:
-        payload = request.app.state.token_signer.read(token)
-    elif cookie := request.cookies.get(SESSION_COOKIE):
-        payload = request.app.state.session_signer.read(cookie)
-    if payload is None:
+    payload = request.app.state.token_signer.read(token) if token else read_session(request)
+    if payload is None or not payload.get("u"):
         raise AuthError(Code.E110, "sign in first: send 'Authorization: Bearer TOKEN' from POST /api/v1/auth/token")
     user = find_user(db, username=str(payload.get("u", "")))
     if user is None:  # the account was removed after the token was issued
@@ -70,4 +107,20 @@ def require(permission: str) -> Callable[[Actor], Actor]:
             raise PermissionDenied(Code.E111, f"role {actor.role.value!r} may not do {permission!r}")
         return actor
 
+    check.permission = permission  # type: ignore[attr-defined]  # lets tests prove every route asks the table
     return check
+
+
+def may(actor: Actor, permission: str) -> bool:
+    """What the pages ask to show a control only to those the table lets use it."""
+    return actor.role in PERMISSIONS[permission]
+
+
+async def read_upload(request: Request, file: UploadFile) -> tuple[str, bytes]:
+    """The uploaded file's name and bytes, refused past the configured size without reading all of it."""
+    limit = request.app.state.settings.max_input_bytes
+    data = await file.read(limit + 1)
+    name = file.filename or "upload"
+    if len(data) > limit:
+        raise InputError(Code.E003, f"file is larger than {limit:,} bytes", file=name)
+    return name, data

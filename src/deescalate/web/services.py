@@ -274,3 +274,17 @@ def review_finding(session: Session, *, actor: Actor, finding_id: int, decision:
 def _aware(t: datetime) -> datetime:
     """SQLite returns naive datetimes; every stored time is UTC."""
     return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+
+
+def encounter_id_of_finding(session: Session, *, actor: Actor, finding_id: int) -> int:
+    """The stored encounter a finding belongs to, if the actor may see it."""
+    stored = session.get(StoredFinding, finding_id)
+    if stored is None:
+        raise NotFound(Code.E112, f"finding {finding_id} not found", where="id")
+    return _encounter_row(session, actor=actor, encounter_id=stored.encounter_id).id
+
+
+def officer_names(session: Session) -> list[str]:
+    """User names with the officer role: who an upload can name as the camera wearer."""
+    query = select(User.username).where(User.role == UserRole.officer.value).order_by(User.username)
+    return list(session.scalars(query))

@@ -9,9 +9,8 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
-from deescalate.errors import Code, InputError
 from deescalate.web import services
-from deescalate.web.deps import DbSession, require
+from deescalate.web.deps import DbSession, read_upload, require
 from deescalate.web.services import Actor
 
 router = APIRouter(prefix="/api/v1")
@@ -47,13 +46,9 @@ async def upload_encounter(
     ],
     officer: Annotated[str | None, Form(description="The camera wearer's user name.")] = None,
 ) -> dict[str, Any]:
-    settings = request.app.state.settings
-    data = await file.read(settings.max_input_bytes + 1)
-    name = file.filename or "upload"
-    if len(data) > settings.max_input_bytes:
-        raise InputError(Code.E003, f"file is larger than {settings.max_input_bytes:,} bytes", file=name)
+    name, data = await read_upload(request, file)
     stored = services.store_upload(
-        db, actor=actor, filename=name, data=data, officer=officer or None, settings=settings
+        db, actor=actor, filename=name, data=data, officer=officer or None, settings=request.app.state.settings
     )
     return services.get_encounter(db, actor=actor, encounter_id=stored.id)
 
