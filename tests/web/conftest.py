@@ -7,12 +7,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from deescalate.settings import Settings
 from deescalate.store.db import open_store
 from deescalate.store.models import UserRole
+from deescalate.web import security
 from deescalate.web.app import create_app
 from deescalate.web.services import create_user
 from tests.store.conftest import db_url, pg_schema, postgres_url  # noqa: F401  (fixtures shared with store tests)
@@ -28,6 +30,13 @@ USERS = {
     "oscar": UserRole.officer,
     "aud": UserRole.auditor,
 }
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at its production cost takes ~0.2 s a hash, and every test makes six users; the production
+    cost is checked once (test_web_security_password_hashes_are_argon2id_at_production_cost)."""
+    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture
