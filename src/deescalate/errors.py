@@ -50,6 +50,7 @@ class Code(StrEnum):
     E099 = "scenario file has a duplicate key"
     E100 = "scenario ending can never fire"
     E101 = "nothing of that name can be called or injected"
+    E104 = "output folder cannot be written"
     E102 = "audio turns are invalid"
     E103 = "no speech in an audio turn"
     E080 = "database URL is not supported"

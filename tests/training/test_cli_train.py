@@ -81,11 +81,39 @@ def test_cli_train_bad_script_line_is_one_line_naming_the_line(tmp_path: Path) -
     assert "unknown action '/hug'" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("script", "where", "expected"),
+    [
+        ("Hello.\n/call pizza\n", "line 2", "nothing called 'pizza' here"),
+        ("Hello.\n/call\n", "line 2", "call what?"),
+        ("Hello.\nB: Hands up.\n/inject meteor\n", "line 3", "no event 'meteor' to inject"),
+        ("# only a comment\n\n", "", "the script holds no turns"),
+    ],
+    ids=["unknown-call", "bare-call", "unknown-event", "empty"],
+)
+def test_cli_train_script_names_are_checked_before_play(tmp_path: Path, script: str, where: str, expected: str) -> None:
+    moves = tmp_path / "moves.txt"
+    moves.write_text(script)
+    result = run("train", write_tiny(tmp_path), "--script", moves, "--out", tmp_path / "o")
+    assert_one_line_error(result, f"{moves}:{where}" if where else str(moves))  # nothing played first
+    assert expected in result.stderr
+
+
+def test_cli_train_unwritable_out_is_refused_before_play(tmp_path: Path) -> None:
+    moves = tmp_path / "moves.txt"
+    moves.write_text("Hello.\n")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = run("train", write_tiny(tmp_path), "--script", moves, "--out", blocker / "debriefs")
+    assert_one_line_error(result, str(blocker / "debriefs"))
+    assert "[E104]" in result.stderr
+
+
 def test_cli_train_interactive_ends_cleanly_at_end_of_input(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DEESCALATE_")}
     result = subprocess.run(
         [str(SCRIPT), "train", str(write_tiny(tmp_path)), "--out", str(tmp_path / "o")],
-        input="Hello, I'm Officer Diaz.\n/fly\n\n",
+        input="Hello, I'm Officer Diaz.\n/help\n/fly\n\n",
         capture_output=True,
         text=True,
         env=env,
@@ -94,6 +122,7 @@ def test_cli_train_interactive_ends_cleanly_at_end_of_input(tmp_path: Path) -> N
     )
     assert result.returncode == 0, result.stderr
     assert "unknown action '/fly'" in result.stderr  # said, and the session goes on
+    assert "Actions: /wait" in result.stdout  # /help lists them and takes no turn
     assert "Stopped after 2 turns, before any ending." in result.stdout
     assert (tmp_path / "o" / "tiny-seed1-debrief.html").is_file()
 

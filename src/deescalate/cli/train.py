@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -77,6 +78,11 @@ def train_command(
         raise InputError(Code.E102, "give --audio or --script, not both (a script can hold @audio FILE lines)")
     transcribe = TurnTranscriber()
     turns = read_script(script) if script is not None else None  # every line checked before play
+    if turns is not None and script is not None:
+        if not turns:
+            raise InputError(Code.E093, "the script holds no turns (only blank or # lines)", file=str(script))
+        session.check_lines(turns, file=str(script))
+    _writable(out_dir)  # before the scene, so that a finished session's debrief is never lost
     spoken: dict[int, SpokenTurn] = {}
     if audio:  # one turn per recording; all transcribed (and so checked) before the scene starts
         files = audio_files([*audio, *(more_audio or [])])
@@ -149,6 +155,9 @@ def train_command(
             except EOFError:
                 out.print()
                 break
+            if line.strip().lower() in ("/help", "/?"):
+                out.print(f"Actions: {ACTION_HELP}. Instructor: {INSTRUCTOR_HELP}.", style="dim", markup=False)
+                continue
             try:
                 recording = audio_path(split_line(line)[2])
                 heard = None
@@ -172,3 +181,13 @@ def train_command(
     write_atomic(html_path, debrief.to_html())
     write_atomic(json_path, debrief.to_json())
     err.print(f"wrote {html_path} and {json_path}", markup=False, highlight=False)
+
+
+def _writable(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".deescalate-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise InputError(Code.E104, f"the debrief cannot be written there ({exc.strerror})", file=str(folder)) from None

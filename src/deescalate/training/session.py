@@ -309,6 +309,22 @@ class TrainingSession:
             return self.inject(rest)
         return self.turn(rest, speaker=speaker)
 
+    def check_lines(self, lines: list[tuple[int, str]], *, file: str) -> None:
+        """Every ``/call`` and ``/inject`` of a script names something this scenario has, checked before
+        play so that a typo never stops a run half-way without its debrief."""
+        for number, line in lines:
+            _, instructor, rest = split_line(line)
+            try:
+                if instructor == "inject" and rest.strip().lower() not in self.scenario.events:
+                    known = ", ".join(self.scenario.events) or "none in this scenario"
+                    raise InputError(Code.E101, f"no event {rest.strip()!r} to inject; events: {known}")
+                if instructor is None and audio_path(rest) is None:
+                    action, words = parse_turn(rest)
+                    if action == "call":
+                        self.call_target(words)
+            except InputError as exc:
+                raise InputError(exc.code, exc.detail, file=file, where=f"line {number}") from None
+
     def call_target(self, name: str) -> str:
         """The declared call that ``/call NAME`` means; E101 listing what can be called otherwise."""
         key = " ".join(name.lower().replace("_", " ").replace("-", " ").split())
