@@ -76,6 +76,8 @@ class Code(StrEnum):
     E116 = "form is missing its CSRF token or the token does not match this session"
     E117 = "internal server error"
     E118 = "no file was chosen"
+    E125 = "recording could not be analysed"
+    E126 = "job was interrupted too many times"
 
 
 class _Located:

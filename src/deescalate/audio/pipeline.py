@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,13 +50,23 @@ def media_to_encounter(
     settings: Settings,
     transcriber: Transcriber | None = None,
     roles: dict[str, Role] | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> MediaResult:
+    """PROGRESS hears the stage in words and the percent done (decoding 0-10, transcribing 10-90, speakers 90)."""
+    report = progress or (lambda _stage, _percent: None)
+    report("decoding", 0)
     audio = load_audio(path, settings)
+    report("loading the speech model", 5)
     transcriber = transcriber or Transcriber.from_settings(settings)
-    segments = transcriber.transcribe(audio)
+    report("transcribing", 10)
+    duration = max(audio.size / SAMPLE_RATE, 1e-6)
+    segments = transcriber.transcribe(
+        audio, on_segment=lambda end: report("transcribing", 10 + int(80 * min(end / duration, 1.0)))
+    )
     words = [w for s in segments for w in s.words]
     if not words:
         raise InputError(Code.E074, "no speech was found in the recording", file=str(path))
+    report("separating speakers", 90)
     encounter = build_encounter(audio, segments, encounter_id=path.stem, roles=roles, source=path.name)
     media = (encounter.model_extra or {})["media"]
     return MediaResult(encounter, speakers_found=int(media["speakers_found"]), duration_s=float(media["duration_s"]))

@@ -8,6 +8,7 @@ model is opened with ``local_files_only``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -120,10 +121,20 @@ class Transcriber:
             decoding=settings.whisper_decoding,
         )
 
-    def transcribe(self, audio: np.ndarray, *, vad: bool = True, offset: float = 0.0) -> list[Segment]:
+    def transcribe(
+        self,
+        audio: np.ndarray,
+        *,
+        vad: bool = True,
+        offset: float = 0.0,
+        on_segment: Callable[[float], None] | None = None,
+    ) -> list[Segment]:
+        """The audio's segments; ON_SEGMENT hears each segment's end (seconds into AUDIO) as it is decoded."""
         segments, _info = self.model.transcribe(audio, vad_filter=vad, **self.options)
         out = []
         for s in segments:
+            if on_segment is not None:
+                on_segment(float(s.end))
             words = tuple(
                 Word(round(w.start + offset, 3), round(w.end + offset, 3), w.word.strip(), round(w.probability, 3))
                 for w in (s.words or [])

@@ -12,7 +12,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -171,6 +183,8 @@ class FindingStatus(StrEnum):
 class EncounterStatus(StrEnum):
     analysed = "analysed"
     failed = "failed"
+    queued = "queued"  # a recording waiting for the background worker (migration 0005)
+    processing = "processing"  # a recording being transcribed and analysed
 
 
 class User(Base):
@@ -197,6 +211,8 @@ class StoredEncounter(Base):
     findings: Mapped[list[StoredFinding]] = relationship(
         back_populates="encounter", cascade="all, delete-orphan", order_by="StoredFinding.id"
     )
+    # a recording's transcription job (None for an uploaded transcript); selectin: the list shows its progress
+    job: Mapped[Job | None] = relationship(lazy="selectin", viewonly=True, uselist=False)
 
 
 class StoredFinding(Base):
@@ -225,3 +241,30 @@ class Review(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finding: Mapped[StoredFinding] = relationship(back_populates="reviews")
+
+
+# Background jobs (migration 0005): a recording uploaded to the web application, transcribed and analysed by the
+# server's worker. The row holds the upload itself, so a restart resumes a queued or interrupted job.
+
+
+class JobState(StrEnum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    encounter_id: Mapped[int] = mapped_column(ForeignKey("encounters.id", ondelete="CASCADE"), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "recording"
+    state: Mapped[str] = mapped_column(String(16), index=True)  # a JobState value
+    stage: Mapped[str] = mapped_column(String(32))  # what the worker is doing, in words: "transcribing"
+    percent: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)  # one line, with its error code, when failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # starts, counting restarts after an interruption
+    media_name: Mapped[str] = mapped_column(String(255))
+    media: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # the upload as it came
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

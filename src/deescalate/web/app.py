@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
@@ -11,7 +12,8 @@ from deescalate.settings import Settings
 from deescalate.store.db import database_url, open_store
 from deescalate.web.deps import check_csrf
 from deescalate.web.errors import API_PREFIX, install_error_handlers
-from deescalate.web.routes import api, pages
+from deescalate.web.recordings import JobWorker
+from deescalate.web.routes import api, jobs, pages
 from deescalate.web.security import Signer, checked_secret_key
 from deescalate.web.templating import STATIC_DIR
 
@@ -26,6 +28,18 @@ PAGE_HEADERS = {
 }
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The background worker that transcribes uploaded recordings runs while the server does."""
+    worker = JobWorker(app.state.sessions, app.state.settings)
+    app.state.jobs = worker
+    worker.start()
+    try:
+        yield
+    finally:
+        worker.stop()
+
+
 def create_app(settings: Settings) -> FastAPI:
     """The review application; refuses to start without a real secret key, migrates the store first."""
     secret_key = checked_secret_key(settings)
@@ -36,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.sessions = open_store(database_url(settings))
@@ -46,6 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api.router, dependencies=[Depends(check_csrf)])
     app.include_router(pages.router)
+    app.include_router(jobs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.middleware("http")

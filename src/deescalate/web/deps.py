@@ -28,6 +28,7 @@ PERMISSIONS: dict[str, frozenset[UserRole]] = {
     "findings:review": _REVIEWERS,
     "users:manage": frozenset({UserRole.admin}),
     "session:sign-out": _ALL,
+    "jobs:read": _ALL,  # a recording's progress: whoever may see its encounter (web.recordings.get_job)
 }
 
 # auto_error=False: a missing header falls through to the session cookie, then to one 401 in our shape

@@ -100,23 +100,28 @@ def store_upload(
 ) -> StoredEncounter:
     """Read an uploaded transcript the way the CLI reads a file, analyse it, store it with its findings."""
     name = Path(filename or "upload").name[:MAX_SOURCE_NAME] or "upload"
-    if is_media(Path(name)):
-        raise InputError(
-            Code.E005, "recordings are not accepted yet; upload a transcript (.json, .vtt, .srt or .txt)", file=name
-        )
     if officer is not None and find_user(session, username=officer) is None:
         raise InputError(Code.E114, f"officer {officer!r} is not a user of this application", where="officer")
+    if is_media(Path(name)):  # transcribed and analysed in the background (web.recordings)
+        from deescalate.web.recordings import queue_recording
+
+        return queue_recording(session, actor=actor, filename=name, data=data, officer=officer)
     encounter = _read_upload(name, data, settings)
-    analysis = analyze(encounter)
     stored = StoredEncounter(
-        uploaded_by=actor.username,
-        officer=officer,
-        encounter=encounter.to_json_dict(),
-        source_name=name,
-        created_at=_now(),
-        status=EncounterStatus.analysed.value,
-        machine_verdicts=[v.to_dict() for v in analysis.verdicts],
+        uploaded_by=actor.username, officer=officer, source_name=name, created_at=_now(), encounter={}, status=""
     )
+    attach_analysis(stored, encounter=encounter)
+    session.add(stored)
+    session.commit()
+    return stored
+
+
+def attach_analysis(stored: StoredEncounter, *, encounter: Encounter) -> None:
+    """Analyse ENCOUNTER and put it, the machine's verdicts and the findings (pending review) on STORED."""
+    analysis = analyze(encounter)
+    stored.encounter = encounter.to_json_dict()
+    stored.status = EncounterStatus.analysed.value
+    stored.machine_verdicts = [v.to_dict() for v in analysis.verdicts]
     stored.findings = [
         StoredFinding(
             record=f.to_dict(),
@@ -127,9 +132,6 @@ def store_upload(
         )
         for f in analysis.findings
     ]
-    session.add(stored)
-    session.commit()
-    return stored
 
 
 def _read_upload(name: str, data: bytes, settings: Settings) -> Encounter:
@@ -192,12 +194,22 @@ def _summary(row: StoredEncounter) -> dict[str, Any]:
         "status": row.status,
         "findings": counts,
         "machine_statuses": {v["item"]: v["status"] for v in row.machine_verdicts or []},
+        "progress": _progress(row),
     }
+
+
+def _progress(row: StoredEncounter) -> dict[str, Any] | None:
+    """A recording's job as the list and the API show it; None for an uploaded transcript."""
+    from deescalate.web.recordings import job_view
+
+    return job_view(row.job) if row.job is not None else None
 
 
 def get_encounter(session: Session, *, actor: Actor, encounter_id: int) -> dict[str, Any]:
     """The encounter, its findings with their review state, and the checklist as reviewed beside the machine's."""
     row = _encounter_row(session, actor=actor, encounter_id=encounter_id)
+    if row.status != EncounterStatus.analysed.value:  # a recording not transcribed yet, or failed: no transcript
+        return {**_summary(row), "encounter": row.encounter, "findings": [], "checklist": []}
     encounter = Encounter.model_validate(row.encounter)
     findings = [_finding_of(f.record) for f in row.findings]
     confirmed = [f for f, stored in zip(findings, row.findings, strict=True) if stored.status == "confirmed"]

@@ -20,6 +20,7 @@ from deescalate.web.deps import SESSION_COOKIE, DbSession, check_csrf, read_sess
 from deescalate.web.presenters import checklist_view, finding_view, legend, transcript_view, utterance_of
 from deescalate.web.services import Actor
 from deescalate.web.templating import VERDICT_STATUSES, page_context, templates
+from deescalate.web.timeline import timeline_view
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 
@@ -171,6 +172,7 @@ def review_page(request: Request, db: DbSession, actor: Reader, encounter_id: in
         utterances=transcript_view(detail),
         checklist=checklist_view(detail),
         legend=legend(detail),
+        timeline=timeline_view(detail),
     )
     return templates.TemplateResponse(request, "review.html", context)
 
