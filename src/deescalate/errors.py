@@ -75,6 +75,9 @@ class Code(StrEnum):
     E116 = "form is missing its CSRF token or the token does not match this session"
     E117 = "internal server error"
     E118 = "no file was chosen"
+    E120 = "dashboard filter is invalid"
+    E121 = "no fully reviewed encounter to export"
+    E122 = "export folder already holds files"
 
 
 class _Located:

@@ -12,6 +12,7 @@ from deescalate.store.db import database_url, open_store
 from deescalate.web.deps import check_csrf
 from deescalate.web.errors import API_PREFIX, install_error_handlers
 from deescalate.web.routes import api, pages
+from deescalate.web.routes import dashboard as dashboard_routes
 from deescalate.web.security import Signer, checked_secret_key
 from deescalate.web.templating import STATIC_DIR
 
@@ -46,6 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api.router, dependencies=[Depends(check_csrf)])
     app.include_router(pages.router)
+    app.include_router(dashboard_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.middleware("http")

@@ -28,6 +28,8 @@ PERMISSIONS: dict[str, frozenset[UserRole]] = {
     "findings:review": _REVIEWERS,
     "users:manage": frozenset({UserRole.admin}),
     "session:sign-out": _ALL,
+    "dashboard:read": _ALL,  # officers see only their own figures (dashboard._rows)
+    "findings:export": frozenset({UserRole.admin, UserRole.trainer}),
 }
 
 # auto_error=False: a missing header falls through to the session cookie, then to one 401 in our shape
