@@ -19,6 +19,7 @@ demo: $(STAMP)
 	@echo; echo "== practice: a trainee who notices the driver is deaf, then one who only gives commands =="
 	$(BIN)/deescalate train deaf-driver --script tests/training/scripts/deaf-driver.good.txt --out $(OUT)
 	$(BIN)/deescalate train deaf-driver --script tests/training/scripts/deaf-driver.bad.txt --out $(OUT) --seed 2
+	@echo; $(BIN)/deescalate demo-review --out $(OUT)
 
 # espeak-ng speaks the synthesized dialogue of the audio tests; Debian's chromium runs the
 # review pages' end-to-end tests (Playwright drives it; no browser is downloaded). Where they

@@ -78,6 +78,9 @@ class Code(StrEnum):
     E118 = "no file was chosen"
     E125 = "recording could not be analysed"
     E126 = "job was interrupted too many times"
+    E120 = "dashboard filter is invalid"
+    E121 = "no fully reviewed encounter to export"
+    E122 = "export folder already holds files"
 
 
 class _Located:

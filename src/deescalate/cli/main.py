@@ -18,7 +18,7 @@ from deescalate.cli.merge import merge_command
 from deescalate.cli.model import app as model_app
 from deescalate.cli.records import brief_command, demo_data_command, import_calls_command
 from deescalate.cli.train import train_command
-from deescalate.cli.web import serve_command, user_app
+from deescalate.cli.web import demo_review_command, export_reviewed_command, serve_command, user_app
 from deescalate.encounter.writers import WRITERS, write_atomic
 from deescalate.errors import DeescalateError, InputWarning
 
@@ -38,6 +38,8 @@ app.command("train")(train_command)
 app.add_typer(model_app, name="model")
 app.add_typer(user_app, name="user")
 app.command("serve")(serve_command)
+app.command("export-reviewed")(export_reviewed_command)
+app.command("demo-review")(demo_review_command)
 
 
 @app.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -75,3 +76,53 @@ def serve_command(
     app = create_app(settings)  # refuses a missing or short key before anything listens
     err.print(f"serving on http://{host}:{port}/ (API documentation at /api/v1/docs)", markup=False, highlight=False)
     uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def export_reviewed_command(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the annotated encounters into (new or empty).")],
+    db: DbOption = None,
+) -> None:
+    """Export fully reviewed encounters as annotated files for `deescalate model train --extra OUT_DIR`.
+
+    Confirmed findings become labels; disputed ones are left out; encounters with findings still pending are skipped.
+    """
+    from deescalate.store.db import open_store
+    from deescalate.web.export import export_to_folder
+
+    factory = open_store(db)
+    try:
+        with factory() as session:
+            summary = export_to_folder(session, out_dir=out_dir)
+    finally:
+        factory.kw["bind"].dispose()
+    out.print(
+        f"wrote {summary['exported']} annotated encounters to {out_dir} "
+        f"({summary['confirmed']} confirmed findings as labels, {summary['disputed']} disputed left out)",
+        markup=False,
+        highlight=False,
+    )
+    if summary["skipped_pending"]:
+        err.print(f"skipped {summary['skipped_pending']} encounters whose findings are not all reviewed", markup=False)
+    out.print(f"train with: deescalate model train --extra {out_dir}", markup=False, highlight=False)
+
+
+def demo_review_command(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo store.")] = Path("out"),
+) -> None:
+    """Load the example encounters into a fresh demo store of the review application, and say how to sign in."""
+    from deescalate.web.demo import load_demo_store
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / "demo-review.db"
+    for stale in out_dir.glob("demo-review.db*"):
+        stale.unlink()
+    demo = load_demo_store(f"sqlite:///{target}")
+    out.rule("the review application")
+    out.print(
+        f"  {target}: {demo.encounters} example encounters, awaiting review\n"
+        f"  start it:  DEESCALATE_DATABASE_URL={demo.url} deescalate serve --dev\n"
+        f"  open http://127.0.0.1:8000/ and sign in as {demo.username} with password {demo.password}\n"
+        "  (the password is shown only this once; the dashboard counts findings once you confirm them)",
+        markup=False,
+        highlight=False,
+    )

@@ -14,6 +14,7 @@ from deescalate.web.deps import check_csrf
 from deescalate.web.errors import API_PREFIX, install_error_handlers
 from deescalate.web.recordings import JobWorker
 from deescalate.web.routes import api, jobs, pages
+from deescalate.web.routes import dashboard as dashboard_routes
 from deescalate.web.security import Signer, checked_secret_key
 from deescalate.web.templating import STATIC_DIR
 
@@ -62,6 +63,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(api.router, dependencies=[Depends(check_csrf)])
     app.include_router(pages.router)
     app.include_router(jobs.router)
+    app.include_router(dashboard_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.middleware("http")

@@ -29,6 +29,8 @@ PERMISSIONS: dict[str, frozenset[UserRole]] = {
     "users:manage": frozenset({UserRole.admin}),
     "session:sign-out": _ALL,
     "jobs:read": _ALL,  # a recording's progress: whoever may see its encounter (web.recordings.get_job)
+    "dashboard:read": _ALL,  # officers see only their own figures (dashboard._rows)
+    "findings:export": frozenset({UserRole.admin, UserRole.trainer}),
 }
 
 # auto_error=False: a missing header falls through to the session cookie, then to one 401 in our shape

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from deescalate.analysis.analyzer import analyze
 from deescalate.analysis.findings import Finding
 from deescalate.analysis.measures import compute_measures
+from deescalate.analysis.result import Measures, Verdict
 from deescalate.analysis.verdicts import judge
 from deescalate.audio.formats import is_media
 from deescalate.encounter.model import Encounter
@@ -210,11 +211,8 @@ def get_encounter(session: Session, *, actor: Actor, encounter_id: int) -> dict[
     row = _encounter_row(session, actor=actor, encounter_id=encounter_id)
     if row.status != EncounterStatus.analysed.value:  # a recording not transcribed yet, or failed: no transcript
         return {**_summary(row), "encounter": row.encounter, "findings": [], "checklist": []}
-    encounter = Encounter.model_validate(row.encounter)
     findings = [_finding_of(f.record) for f in row.findings]
-    confirmed = [f for f, stored in zip(findings, row.findings, strict=True) if stored.status == "confirmed"]
-    # Measures come from the transcript and the findings; only confirmed findings feed the reviewed view.
-    reviewed = judge(encounter, confirmed, compute_measures(encounter, confirmed))
+    reviewed, _ = reviewed_checklist(row)
     machine = {v["item"]: v for v in row.machine_verdicts or []}
     checklist = [
         {
@@ -233,6 +231,15 @@ def get_encounter(session: Session, *, actor: Actor, encounter_id: int) -> dict[
         "findings": [_finding_view(stored, finding) for stored, finding in zip(row.findings, findings, strict=True)],
         "checklist": checklist,
     }
+
+
+def reviewed_checklist(row: StoredEncounter) -> tuple[tuple[Verdict, ...], Measures]:
+    """The checklist and measures a person's review supports: only confirmed findings count."""
+    encounter = Encounter.model_validate(row.encounter)
+    confirmed = [_finding_of(f.record) for f in row.findings if f.status == FindingStatus.confirmed.value]
+    # Measures come from the transcript and the findings; only confirmed findings feed the reviewed view.
+    measures = compute_measures(encounter, confirmed)
+    return judge(encounter, confirmed, measures), measures
 
 
 def _encounter_row(session: Session, *, actor: Actor, encounter_id: int) -> StoredEncounter:
