@@ -58,6 +58,16 @@ CASES: list[tuple[str, str, str, Before, bool]] = [
     # taunts are not active listening
     ("insult", "O1", "So you're the big tough guy now, huh?", (), True),
     ("active_listening", "O1", "So you're the big tough guy now, huh?", (), False),
+    # a condition turned into a mocking question or a name is an insult; asking about it is not
+    ("insult", "O1", "What are you, nuts? Get back in the car.", (), True),
+    ("insult", "O1", "Are you insane or something?", (), True),
+    ("insult", "O1", "Somebody move the crazy lady off the porch.", (), True),
+    ("insult", "O1", "Are you drunk right now, have you had anything tonight?", (), False),
+    ("insult", "O1", "Getting ripped off like that would make anybody crazy.", (), False),
+    # offers of help asked as questions state a wish to help
+    ("empathy", "O1", "Hey, what can I do to help you out right now?", (), True),
+    ("empathy", "O1", "Is there anything we can do for you tonight?", (), True),
+    ("empathy", "O1", "Can I see your hands for me?", (), False),
 ]
 
 
