@@ -7,6 +7,7 @@ field, with the caller's error code.
 from __future__ import annotations
 
 import re
+from importlib import resources
 from pathlib import Path
 from typing import TypeVar
 
@@ -75,3 +76,12 @@ def validate(model: type[M], data: object, *, file: str, code: Code) -> M:
         if where is None and (m := re.match(r"^([\w.]+): (.+)$", message)) and "." in m.group(1):
             where, message = m.group(1), m.group(2)
         raise ConfigError(code, message, file=file, where=where) from None
+
+
+def load_data_file(model: type[M], *, package: str, name: str, path: Path | None, code: Code, what: str) -> M:
+    """MODEL from PATH (an agency's file), or from the file NAME shipped in PACKAGE when PATH is None."""
+    if path is None:
+        text, file = resources.files(package).joinpath(name).read_text("utf-8"), name
+    else:
+        text, file = read_text(path, code=code, what=what), str(path)
+    return validate(model, parse_yaml(text, file=file, code=code), file=file, code=code)

@@ -15,13 +15,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from deescalate.datafile import parse_yaml, read_text, validate
+from deescalate.datafile import load_data_file
 from deescalate.errors import Code
 
 Status = Literal["affirmed", "negated", "uncertain", "hypothetical"]
@@ -93,11 +92,9 @@ class Lexicon(BaseModel):
 
 @cache
 def load_lexicon(path: Path | None = None) -> Lexicon:
-    if path is None:
-        text, file = resources.files(__package__).joinpath("context.yaml").read_text("utf-8"), "context.yaml"
-    else:
-        text, file = read_text(path, code=Code.E096, what="call-text cue file"), str(path)
-    return validate(Lexicon, parse_yaml(text, file=file, code=Code.E096), file=file, code=Code.E096)
+    return load_data_file(
+        Lexicon, package=__package__, name="context.yaml", path=path, code=Code.E096, what="call-text cue file"
+    )
 
 
 def check_look_alikes(look_alikes: Mapping[str, Sequence[str]]) -> None:

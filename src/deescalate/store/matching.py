@@ -21,7 +21,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -29,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
-from deescalate.datafile import parse_yaml, read_text, validate
+from deescalate.datafile import load_data_file
 from deescalate.errors import Code
 from deescalate.store.addresses import normalize_address
 from deescalate.store.models import Call, CallPerson, Person, Premise
@@ -110,11 +109,9 @@ class MatchingConfig(BaseModel):
 @cache
 def load_matching(path: Path | None = None) -> MatchingConfig:
     """The matching weights (matching.yaml beside this module, or PATH); E098 if invalid."""
-    if path is None:
-        text, file = resources.files(__package__).joinpath("matching.yaml").read_text("utf-8"), "matching.yaml"
-    else:
-        text, file = read_text(path, code=Code.E098, what="matching file"), str(path)
-    return validate(MatchingConfig, parse_yaml(text, file=file, code=Code.E098), file=file, code=Code.E098)
+    return load_data_file(
+        MatchingConfig, package=__package__, name="matching.yaml", path=path, code=Code.E098, what="matching file"
+    )
 
 
 # --------------------------------------------------------------------------- scoring
