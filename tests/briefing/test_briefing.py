@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from deescalate.briefing.brief import Briefing, brief
@@ -16,67 +15,63 @@ from deescalate.briefing.call import CallIn, NoteIn, PersonIn
 from deescalate.briefing.render import to_html, to_json, to_text
 from deescalate.briefing.rules import load_policy, load_rules
 from deescalate.errors import Code, ConfigError
-from deescalate.store.models import Base, Call, CallPerson, Flag, Person, Premise
+from deescalate.store.models import Call, CallPerson, Flag, Person, Premise
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def session() -> Iterator[Session]:
-    engine = create_engine("sqlite://")
-    Base.metadata.create_all(engine)
-    with Session(engine) as s:
-        premise = Premise(address="418 GARLAND AVE #3C")
-        s.add(premise)
-        s.flush()
-        prior = Call(
-            number="24-001",
-            received_at=NOW - timedelta(days=200),
-            type_text="Mental health crisis",
-            premise_id=premise.id,
-            disposition="transported",
-            reporting_officer="Ofc. Brandt",
-        )
-        old = Call(
-            number="21-777", received_at=NOW - timedelta(days=900), type_text="Disturbance", premise_id=premise.id
-        )
-        s.add_all([prior, old])
-        s.flush()
-        dana = Person(first_name="Dana", last_name="Whitfield")
-        s.add(dana)
-        s.flush()
-        s.add(CallPerson(call_id=prior.id, person_id=dana.id, role="subject"))
-        s.add_all(
-            [
-                Flag(
-                    category="mental_health_crisis",
-                    text="hears voices; calmer with a quiet approach",
-                    person_id=dana.id,
-                    entered_by="Ofc. Brandt",
-                    entered_at=NOW - timedelta(days=200),
-                    source_call_id=prior.id,
-                    expires_at=NOW + timedelta(days=165),
-                ),
-                Flag(
-                    category="weapon",
-                    text="kept a machete by the door",
-                    person_id=dana.id,
-                    entered_by="Ofc. Lee",
-                    entered_at=NOW - timedelta(days=900),
-                    expires_at=NOW - timedelta(days=170),
-                ),
-                Flag(
-                    category="dog",
-                    text="large dog in the yard",
-                    premise_id=premise.id,
-                    entered_by="Ofc. Lee",
-                    entered_at=NOW - timedelta(days=400),
-                    review_at=NOW - timedelta(days=35),
-                ),
-            ]
-        )
-        s.commit()
-        yield s
+def session(empty_session: Session) -> Iterator[Session]:
+    s = empty_session
+    premise = Premise(address="418 GARLAND AVE #3C")
+    s.add(premise)
+    s.flush()
+    prior = Call(
+        number="24-001",
+        received_at=NOW - timedelta(days=200),
+        type_text="Mental health crisis",
+        premise_id=premise.id,
+        disposition="transported",
+        reporting_officer="Ofc. Brandt",
+    )
+    old = Call(number="21-777", received_at=NOW - timedelta(days=900), type_text="Disturbance", premise_id=premise.id)
+    s.add_all([prior, old])
+    s.flush()
+    dana = Person(first_name="Dana", last_name="Whitfield")
+    s.add(dana)
+    s.flush()
+    s.add(CallPerson(call_id=prior.id, person_id=dana.id, role="subject"))
+    s.add_all(
+        [
+            Flag(
+                category="mental_health_crisis",
+                text="hears voices; calmer with a quiet approach",
+                person_id=dana.id,
+                entered_by="Ofc. Brandt",
+                entered_at=NOW - timedelta(days=200),
+                source_call_id=prior.id,
+                expires_at=NOW + timedelta(days=165),
+            ),
+            Flag(
+                category="weapon",
+                text="kept a machete by the door",
+                person_id=dana.id,
+                entered_by="Ofc. Lee",
+                entered_at=NOW - timedelta(days=900),
+                expires_at=NOW - timedelta(days=170),
+            ),
+            Flag(
+                category="dog",
+                text="large dog in the yard",
+                premise_id=premise.id,
+                entered_by="Ofc. Lee",
+                entered_at=NOW - timedelta(days=400),
+                review_at=NOW - timedelta(days=35),
+            ),
+        ]
+    )
+    s.commit()
+    yield s
 
 
 def call(**changes: object) -> CallIn:

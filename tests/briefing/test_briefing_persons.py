@@ -7,47 +7,44 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from deescalate.briefing.brief import brief
 from deescalate.briefing.call import CallIn, PersonIn
 from deescalate.briefing.render import to_html, to_json, to_text
-from deescalate.store.models import Base, Call, CallPerson, Flag, Person, Premise
+from deescalate.store.models import Call, CallPerson, Flag, Person, Premise
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 DOB = date(1990, 4, 12)
 
 
 @pytest.fixture
-def session() -> Iterator[Session]:
-    engine = create_engine("sqlite://")
-    Base.metadata.create_all(engine)
-    with Session(engine) as s:
-        premise = Premise(address="418 GARLAND AVE #3C")
-        s.add(premise)
+def session(empty_session: Session) -> Iterator[Session]:
+    s = empty_session
+    premise = Premise(address="418 GARLAND AVE #3C")
+    s.add(premise)
+    s.flush()
+    dana = Person(first_name="Dana", last_name="Whitfield", date_of_birth=DOB)
+    rosa = Person(first_name="Rosa", last_name="Diaz")
+    lou = Person(first_name="Lou", last_name="Marsh", date_of_birth=date(1961, 2, 3))
+    s.add_all([dana, rosa, lou])
+    s.flush()
+    for i, (who, role) in enumerate([(rosa, "caller"), (lou, "subject"), (rosa, "caller"), (lou, "subject")]):
+        c = Call(number=f"25-{i}", received_at=NOW - timedelta(days=40 + i), type_text="Disturbance",
+                 premise_id=premise.id)  # fmt: skip
+        s.add(c)
         s.flush()
-        dana = Person(first_name="Dana", last_name="Whitfield", date_of_birth=DOB)
-        rosa = Person(first_name="Rosa", last_name="Diaz")
-        lou = Person(first_name="Lou", last_name="Marsh", date_of_birth=date(1961, 2, 3))
-        s.add_all([dana, rosa, lou])
-        s.flush()
-        for i, (who, role) in enumerate([(rosa, "caller"), (lou, "subject"), (rosa, "caller"), (lou, "subject")]):
-            c = Call(number=f"25-{i}", received_at=NOW - timedelta(days=40 + i), type_text="Disturbance",
-                     premise_id=premise.id)  # fmt: skip
-            s.add(c)
-            s.flush()
-            s.add(CallPerson(call_id=c.id, person_id=who.id, role=role))
-        s.add_all(
-            [
-                Flag(category="weapon", text="displayed a gun at officers", person_id=dana.id,
-                     entered_by="Ofc. Lee", entered_at=NOW - timedelta(days=60), expires_at=NOW + timedelta(days=300)),
-                Flag(category="violence_toward_officers", text="fought officers at arrest", person_id=lou.id,
-                     entered_by="Ofc. Ruiz", entered_at=NOW - timedelta(days=41)),
-            ]
-        )  # fmt: skip
-        s.commit()
-        yield s
+        s.add(CallPerson(call_id=c.id, person_id=who.id, role=role))
+    s.add_all(
+        [
+            Flag(category="weapon", text="displayed a gun at officers", person_id=dana.id,
+                 entered_by="Ofc. Lee", entered_at=NOW - timedelta(days=60), expires_at=NOW + timedelta(days=300)),
+            Flag(category="violence_toward_officers", text="fought officers at arrest", person_id=lou.id,
+                 entered_by="Ofc. Ruiz", entered_at=NOW - timedelta(days=41)),
+        ]
+    )  # fmt: skip
+    s.commit()
+    yield s
 
 
 def _call(*persons: PersonIn, narrative: str = "Loud argument upstairs.") -> CallIn:
