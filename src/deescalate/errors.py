@@ -81,6 +81,15 @@ class Code(StrEnum):
     E120 = "dashboard filter is invalid"
     E121 = "no fully reviewed encounter to export"
     E122 = "export folder already holds files"
+    E135 = "too many failed sign-ins from this address"
+    E136 = "account is locked after too many failed sign-ins"
+    E137 = "token has expired or was revoked"
+    E138 = "token scope does not allow this"
+    E139 = "audit log has been altered"
+    E140 = "stored original no longer matches its SHA-256"
+    E141 = "file is already stored"
+    E142 = "retention settings are unsafe"
+    E143 = "audit search filter is invalid"
 
 
 class _Located:
@@ -135,6 +144,12 @@ class NotFound(DeescalateError):
 
 class ConflictError(DeescalateError):
     """The request clashes with what is stored (a user name already taken)."""
+
+
+class TamperError(DeescalateError):
+    """Stored evidence or the audit trail no longer matches the hashes recorded when it was written."""
+
+    exit_code = 3  # apart from bad input (2): a scheduled `audit verify` can tell tampering from a typo
 
 
 class InputWarning(_Located, UserWarning):

@@ -38,6 +38,27 @@ class Settings:
     # and how long one sign-in lasts.
     secret_key: str = field(default="", repr=False)
     session_hours: int = 8
+    # A page session left alone this long ends (OWASP ASVS 3.3.2 asks for at most 30 minutes on sensitive data).
+    session_idle_minutes: int = 30
+    # An API token lives at most this long; a client may ask for less (expires_in).
+    token_hours: int = 8
+    # Sign-in throttling: this many failures for one account within the window lock it for the rest of the
+    # window; this many from one address within it refuse that address (guessing across many accounts).
+    login_max_failures: int = 5
+    login_max_failures_per_address: int = 20
+    login_window_minutes: int = 15
+    # Uploads to the review application: a one-hour transcript is well under 5 MB; 200 MB holds about four hours
+    # of body-camera audio at common bit rates (video is larger: an agency raises it knowingly).
+    max_transcript_bytes: int = 20 * 1024 * 1024
+    max_recording_bytes: int = 200 * 1024 * 1024
+    # Retention in days, per kind of data (deescalate purge). The audit log must outlive everything it describes.
+    retention_encounters_days: int = 3 * 365
+    retention_recordings_days: int = 365
+    retention_training_days: int = 2 * 365
+    retention_audit_days: int = 7 * 365
+
+    def __post_init__(self) -> None:
+        _check_retention(self)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -65,6 +86,22 @@ class Settings:
         if "timezone" in values:
             _check_zone(str(values["timezone"]))
         return cls(**values)  # type: ignore[arg-type]
+
+
+RETENTION_FIELDS = ("retention_encounters_days", "retention_recordings_days", "retention_training_days")
+
+
+def _check_retention(settings: Settings) -> None:
+    """The audit log records every deletion; purging it before the data it describes would hide those deletions."""
+    audit = settings.retention_audit_days
+    for name in RETENTION_FIELDS:
+        days = getattr(settings, name)
+        if days > audit:
+            raise ConfigError(
+                Code.E142,
+                f"{PREFIX}{name.upper()}={days} is longer than {PREFIX}RETENTION_AUDIT_DAYS={audit}: "
+                "the audit log must be kept at least as long as any data it describes",
+            )
 
 
 def _check_zone(name: str) -> None:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.util import CommandError
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import ColumnElement, Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -55,6 +56,16 @@ def _checked(raw: str) -> str:
             "use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB",
         )
     return url.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def within_days(column: Any, date_from: date | None, date_to: date | None) -> list[ColumnElement[bool]]:
+    """Conditions keeping COLUMN (a UTC time) on the days DATE_FROM to DATE_TO, both included; None is open."""
+    conditions = []
+    if date_from:
+        conditions.append(column >= datetime.combine(date_from, time(), UTC))
+    if date_to:
+        conditions.append(column < datetime.combine(date_to + timedelta(days=1), time(), UTC))
+    return conditions
 
 
 def is_sqlite(url: str | URL) -> bool:

@@ -195,6 +195,8 @@ class User(Base):
     unit: Mapped[str | None] = mapped_column(String(80))
     password_hash: Mapped[str] = mapped_column(String(255))  # Argon2id, see web.security
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # every page session and API token issued before this time is void (deescalate user revoke-tokens; 0007)
+    revoked_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class StoredEncounter(Base):
@@ -213,6 +215,12 @@ class StoredEncounter(Base):
     )
     # a recording's transcription job (None for an uploaded transcript); selectin: the list shows its progress
     job: Mapped[Job | None] = relationship(lazy="selectin", viewonly=True, uselist=False)
+    # the SHA-256 of the file this transcript and its findings were derived from (migration 0007)
+    source_sha256: Mapped[str | None] = mapped_column(String(64))
+    # the uploaded file, kept as it came; None for encounters stored before originals were kept
+    original: Mapped[Original | None] = relationship(
+        lazy="selectin", uselist=False, back_populates="encounter", cascade="all, delete-orphan"
+    )
 
 
 class StoredFinding(Base):
@@ -224,6 +232,7 @@ class StoredFinding(Base):
     checklist_item: Mapped[str] = mapped_column(String(16))
     utterance_id: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default=FindingStatus.pending.value)  # a FindingStatus value
+    source_sha256: Mapped[str | None] = mapped_column(String(64))  # the original it was found in (0007)
     encounter: Mapped[StoredEncounter] = relationship(back_populates="findings")
     reviews: Mapped[list[Review]] = relationship(
         back_populates="finding", cascade="all, delete-orphan", order_by="Review.id"
@@ -268,3 +277,82 @@ class Job(Base):
     media: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # the upload as it came
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# Evidence, API tokens and the audit trail (migration 0007).
+
+
+class OriginalKind(StrEnum):
+    transcript = "transcript"
+    recording = "recording"
+
+
+class Original(Base):
+    """An uploaded file exactly as it came, with the SHA-256 it had then (store.integrity checks it on read)."""
+
+    __tablename__ = "originals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # one original per encounter and one encounter per original: an upload of the same bytes is the same record
+    encounter_id: Mapped[int] = mapped_column(ForeignKey("encounters.id", ondelete="CASCADE"), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)  # the same bytes are stored once
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))  # an OriginalKind value
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # None once purged under retention
+    uploaded_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    encounter: Mapped[StoredEncounter] = relationship(back_populates="original")
+
+
+class ApiToken(Base):
+    """An issued bearer token: only its hash is kept, with its scopes, expiry and revocation."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the token's random part
+    scopes: Mapped[list[str]] = mapped_column(JSON)  # permission names of web.deps.PERMISSIONS
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    user: Mapped[User] = relationship()
+
+
+class AuditRow(Base):
+    """One entry of the append-only audit trail; ``hash`` covers the row and the previous row's hash (store.audit).
+
+    Ids are given by store.audit, one more than the last, so a deleted row leaves a gap that names it.
+    """
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str | None] = mapped_column(String(80))  # a username, the name tried at sign-in, or "cli:USER"
+    role: Mapped[str | None] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(64))  # "encounter.view", "login.failed", ...
+    target: Mapped[str | None] = mapped_column(String(120))  # "encounter:12", "user:olly", ...
+    remote: Mapped[str | None] = mapped_column(String(120))  # the client's address, or "cli@HOST"
+    status: Mapped[int] = mapped_column(Integer)  # the HTTP status answered (0 for the command line)
+    detail: Mapped[dict[str, object]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_audit_log_actor_at", "actor", "at"),
+        Index("ix_audit_log_target_at", "target", "at"),
+        Index("ix_audit_log_remote_at", "remote", "at"),
+    )
+
+
+class AuditHead(Base):
+    """The one row that says where the audit chain starts and ends, and how many rows it holds: deleting the
+    newest rows (which no later row links to) shows against it."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # always 1
+    count: Mapped[int] = mapped_column(Integer)
+    first_id: Mapped[int] = mapped_column(Integer)  # the oldest row kept (rows before it were purged)
+    last_id: Mapped[int] = mapped_column(Integer)
+    base_hash: Mapped[str] = mapped_column(String(64))  # what the oldest kept row's prev_hash must be
+    last_hash: Mapped[str] = mapped_column(String(64))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from deescalate.encounter.readers import read_encounter
 from deescalate.errors import AuthError, Code, ConflictError, InputError, NotFound
 from deescalate.report.explain import explain
 from deescalate.settings import Settings
+from deescalate.store.db import within_days
 from deescalate.store.models import (
     EncounterStatus,
     FindingStatus,
@@ -168,10 +169,7 @@ def list_encounters(
     query = _visible(actor).options(selectinload(StoredEncounter.findings)).order_by(StoredEncounter.id.desc())
     if officer:
         query = query.where(StoredEncounter.officer == officer)
-    if date_from:
-        query = query.where(StoredEncounter.created_at >= datetime.combine(date_from, time(), UTC))
-    if date_to:
-        query = query.where(StoredEncounter.created_at < datetime.combine(date_to + timedelta(days=1), time(), UTC))
+    query = query.where(*within_days(StoredEncounter.created_at, date_from, date_to))
     rows = session.scalars(query).all()
     summaries = [_summary(row) for row in rows]
     if verdict:
