@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -83,3 +85,10 @@ def upload(
     assert response.status_code == 201, response.text
     body: dict[str, object] = response.json()
     return body
+
+
+def example_with(**changes: Any) -> bytes:
+    """The example encounter with some top-level fields changed: other bytes, so another upload (not the same one)."""
+    data = json.loads(EXAMPLE.read_text())
+    data.update(changes)
+    return json.dumps(data).encode()

@@ -20,7 +20,7 @@ from deescalate.settings import Settings
 from deescalate.web.app import create_app
 from deescalate.web.demo import DEMO_ADMIN, load_demo_store
 from deescalate.web.export import export_to_folder
-from tests.web.conftest import upload
+from tests.web.conftest import example_with, upload
 from tests.web.test_web_dashboard import review_where
 
 Auth = Callable[[str], dict[str, str]]
@@ -48,7 +48,7 @@ def test_export_round_trip_reads_as_training_corpus(
 ) -> None:
     admin = auth("ada")
     encounter = reviewed_fully(client, admin, officer="olly")
-    half = upload(client, admin)  # one finding reviewed, the rest pending: skipped whole
+    half = upload(client, admin, data=example_with(id="half-reviewed"))  # one finding reviewed, the rest pending
     review_where(client, admin, half, lambda f: "confirm" if f["id"] == half["findings"][0]["id"] else None)  # type: ignore[index]
     with app.state.sessions() as session:
         summary = export_to_folder(session, out_dir=tmp_path / "reviewed")

@@ -16,7 +16,7 @@ from deescalate.audio.synth import espeak_available, synthesize, write_wav
 from deescalate.store.models import EncounterStatus, Job, JobState, StoredEncounter
 from deescalate.web.recordings import MAX_ATTEMPTS
 from tests.audio.test_pipeline import script_encounter
-from tests.web.conftest import upload
+from tests.web.conftest import token_for, upload
 
 Auth = Callable[[str], dict[str, str]]
 needs_espeak = pytest.mark.skipif(not espeak_available(), reason="espeak-ng is not installed (make test installs it)")
@@ -194,7 +194,7 @@ def test_jobs_progress_fragment_polls_while_queued_and_reloads_the_review_page_w
         encounter_id = session.get(Job, job_id).encounter_id
     # no worker: the app is not started (no lifespan), so the job stays queued
     client = TestClient(app)
-    headers = {"Authorization": f"Bearer {app.state.token_signer.sign({'u': 'sam'})}"}
+    headers = {"Authorization": f"Bearer {token_for(client, 'sam')}"}
     fragment = client.get(f"/encounters/{encounter_id}/progress", headers=headers)
     assert fragment.status_code == 200 and 'hx-trigger="every 2s"' in fragment.text and "(40%)" in fragment.text
     listing = client.get("/", headers=headers).text

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from deescalate.web.deps import SESSION_COOKIE
 from deescalate.web.presenters import highlight
 from deescalate.web.routes import api, pages
-from tests.web.conftest import EXAMPLE, PASSWORD
+from tests.web.conftest import EXAMPLE, PASSWORD, example_with
 
 SignIn = Callable[..., str]
 
@@ -171,7 +171,7 @@ def test_web_pages_review_without_script_returns_to_the_finding(client: TestClie
     assert response.headers["location"] == f"/encounters/{encounter_id}#finding-{finding_id}"
 
 
-@pytest.mark.parametrize(("username", "can_review", "can_upload"), [("tia", True, True), ("aud", False, False)])
+@pytest.mark.parametrize(("username", "can_review", "can_upload"), [("ada", True, True), ("aud", False, False)])
 def test_web_pages_controls_only_for_roles_the_table_lets_use_them(
     client: TestClient, sign_in: SignIn, username: str, can_review: bool, can_upload: bool
 ) -> None:
@@ -197,7 +197,7 @@ def test_web_pages_officer_sees_only_their_own_encounters(client: TestClient, si
     other = client.post(
         "/encounters",
         data={"csrf_token": token, "officer": "oscar"},
-        files={"file": (EXAMPLE.name, EXAMPLE.read_bytes())},
+        files={"file": (EXAMPLE.name, example_with(id="oscars-stop"))},
         follow_redirects=False,
     )
     theirs = int(other.headers["location"].rsplit("/", 1)[1])

@@ -304,6 +304,10 @@ def count_since(
 
 
 def last_at(session: Session, *, actions: tuple[str, ...], target: str) -> datetime | None:
-    """When one of ACTIONS last happened to TARGET (a sign-in that worked, an unlock)."""
-    at = session.scalar(select(func.max(AuditRow.at)).where(AuditRow.action.in_(actions), AuditRow.target == target))
+    """When one of ACTIONS last happened to TARGET and was done (a sign-in that worked, an unlock): a request for
+    it that was refused (answered 400 or more) does not count."""
+    query = select(func.max(AuditRow.at)).where(
+        AuditRow.action.in_(actions), AuditRow.target == target, AuditRow.status < 400
+    )
+    at = session.scalar(query)
     return at if at is None or at.tzinfo else at.replace(tzinfo=UTC)

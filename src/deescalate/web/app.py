@@ -8,12 +8,15 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
-from deescalate.settings import Settings
+from deescalate.errors import Code, InputError
+from deescalate.settings import PREFIX, Settings
 from deescalate.store.db import database_url, open_store
-from deescalate.web.deps import check_csrf
-from deescalate.web.errors import API_PREFIX, install_error_handlers
+from deescalate.web.audit import audit_requests
+from deescalate.web.deps import check_csrf, keep_session_alive
+from deescalate.web.errors import API_PREFIX, error_response, install_error_handlers
 from deescalate.web.recordings import JobWorker
-from deescalate.web.routes import api, jobs, pages
+from deescalate.web.routes import accounts, api, evidence, jobs, pages
+from deescalate.web.routes import audit as audit_routes
 from deescalate.web.routes import dashboard as dashboard_routes
 from deescalate.web.security import Signer, checked_secret_key
 from deescalate.web.templating import STATIC_DIR
@@ -27,6 +30,10 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+
+
+# room for a multipart form's boundaries and other fields around the largest file allowed
+BODY_OVERHEAD = 1024 * 1024
 
 
 @asynccontextmanager
@@ -56,21 +63,44 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.sessions = open_store(database_url(settings))
     lifetime_s = settings.session_hours * 3600
-    app.state.token_signer = Signer(secret_key, purpose="api-token", max_age_s=lifetime_s)
-    app.state.session_signer = Signer(secret_key, purpose="session", max_age_s=lifetime_s)
+    app.state.token_signer = Signer(secret_key, purpose="api-token", max_age_s=settings.token_hours * 3600)
+    # signed again on every request (deps.keep_session_alive): its age is the time since the last one
+    app.state.session_signer = Signer(secret_key, purpose="session", max_age_s=settings.session_idle_minutes * 60)
     app.state.csrf_signer = Signer(secret_key, purpose="csrf", max_age_s=lifetime_s)
     install_error_handlers(app)
     app.include_router(api.router, dependencies=[Depends(check_csrf)])
+    app.include_router(accounts.router, dependencies=[Depends(check_csrf)])
+    app.include_router(evidence.router)
     app.include_router(pages.router)
     app.include_router(jobs.router)
     app.include_router(dashboard_routes.router)
+    app.include_router(audit_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.middleware("http")(audit_requests)
 
     @app.middleware("http")
     async def page_security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
         if not request.url.path.startswith(API_PREFIX):  # the API docs page loads its viewer from a CDN
             response.headers.update(PAGE_HEADERS)
+        keep_session_alive(request, response)
         return response
+
+    @app.middleware("http")
+    async def refuse_oversized_bodies(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """A body larger than any upload may be is refused before it is read (the form parser would spool it)."""
+        declared = request.headers.get("content-length", "")
+        limit = max(settings.max_recording_bytes, settings.max_transcript_bytes) + BODY_OVERHEAD
+        if declared.isdigit() and int(declared) > limit:
+            return error_response(
+                InputError(
+                    Code.E003,
+                    f"the request is larger than the {limit:,}-byte limit ({PREFIX}MAX_RECORDING_BYTES)",
+                    where="body",
+                )
+            )
+        return await call_next(request)
 
     return app

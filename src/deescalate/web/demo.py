@@ -39,7 +39,7 @@ def load_demo_store(url: str, *, examples: list[Path] | None = None, settings: S
                 create_user(session, username=name, role=UserRole.officer, password=generate_password(), unit=unit)
             actor = actor_of(admin)
             for i, path in enumerate(paths):
-                store_upload(
+                store_upload(  # (the encounter, whether it was new): the examples are all different
                     session,
                     actor=actor,
                     filename=path.name,

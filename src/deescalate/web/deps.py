@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, UploadFile
+from fastapi import Depends, Request, Response, UploadFile
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
-from deescalate.errors import AuthError, Code, InputError, PermissionDenied
+from deescalate.audio.formats import is_media
+from deescalate.errors import Code, InputError, PermissionDenied
+from deescalate.settings import PREFIX
 from deescalate.store.models import UserRole
-from deescalate.web.services import Actor, actor_of, find_user
+from deescalate.web import auth
+from deescalate.web.services import Actor
 
 SESSION_COOKIE = "deescalate_session"
 CSRF_FIELD = "csrf_token"  # the hidden field of every page form
@@ -19,19 +24,28 @@ CSRF_HEADER = "X-CSRF-Token"  # what htmx sends (hx-headers on <body>)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _ALL = frozenset(UserRole)
-_REVIEWERS = frozenset({UserRole.admin, UserRole.supervisor, UserRole.trainer})
+# Encounters: each of these sees only what services._visible lets them (an officer their own, a supervisor their
+# unit's, admins and auditors all). Trainers work on training data, not on real encounters.
+_READERS = frozenset({UserRole.admin, UserRole.supervisor, UserRole.officer, UserRole.auditor})
+_REVIEWERS = frozenset({UserRole.admin, UserRole.supervisor})
+_ADMIN = frozenset({UserRole.admin})
 
 # The role table: each permission a route asks for, and the roles that hold it. Nothing else grants access.
 PERMISSIONS: dict[str, frozenset[UserRole]] = {
-    "encounters:read": _ALL,  # officers see only their own (services._visible)
+    "encounters:read": _READERS,
+    "encounters:export": _READERS,  # the record as a file (optionally redacted) and the original as uploaded
     "encounters:upload": _REVIEWERS,
-    "findings:review": _REVIEWERS,
-    "users:manage": frozenset({UserRole.admin}),
-    "session:sign-out": _ALL,
-    "jobs:read": _ALL,  # a recording's progress: whoever may see its encounter (web.recordings.get_job)
-    "dashboard:read": _ALL,  # officers see only their own figures (dashboard._rows)
-    "findings:export": frozenset({UserRole.admin, UserRole.trainer}),
+    "encounters:assign": _ADMIN,  # name the officer an encounter belongs to
+    "findings:review": _REVIEWERS,  # auditors read everything and change nothing
+    "users:manage": _ADMIN,
+    "session:sign-out": _ALL,  # also: revoke one's own tokens
+    "jobs:read": _READERS,  # a recording's progress: whoever may see its encounter (web.recordings.get_job)
+    "dashboard:read": _READERS,  # figures from the encounters the reader may see (dashboard._rows)
+    "findings:export": frozenset({UserRole.admin, UserRole.trainer}),  # reviewed findings as training data
+    "audit:read": frozenset({UserRole.auditor}),  # those audited do not read their own trail
 }
+# Every token may end itself, whatever scopes it was given.
+ALWAYS_IN_SCOPE = frozenset({"session:sign-out"})
 
 # auto_error=False: a missing header falls through to the session cookie, then to one 401 in our shape
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -87,27 +101,56 @@ async def check_csrf(request: Request) -> None:
         )
 
 
+def set_session_cookie(request: Request, response: Response, payload: dict[str, Any]) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        request.app.state.session_signer.sign(payload),
+        max_age=request.app.state.settings.session_hours * 3600,  # the browser keeps it; the signer ends it idle
+        httponly=True,  # no script, ours or injected, ever reads it
+        samesite="lax",
+        secure=request.url.scheme == "https",  # uvicorn's proxy headers make this right behind a TLS proxy
+        path="/",
+    )
+
+
+# What a page polls on its own (a recording's progress) is not a person's activity: it does not keep a session alive.
+POLLING_SUFFIXES = ("/progress",)
+
+
+def keep_session_alive(request: Request, response: Response) -> None:
+    """Sign a signed-in page session again with each request a person makes, so it lapses only when idle."""
+    if request.url.path.endswith(POLLING_SUFFIXES) or response.status_code in (401, 403):
+        return
+    if any(k == b"set-cookie" and v.startswith(SESSION_COOKIE.encode() + b"=") for k, v in response.raw_headers):
+        return  # this response signs in or out: its own cookie stands
+    session = read_session(request)
+    if session and session.get("u"):
+        set_session_cookie(request, response, session)
+
+
 def current_actor(request: Request, db: DbSession, token: Annotated[str | None, Depends(_bearer)]) -> Actor:
     """The user from a bearer token (API) or, failing that, the session cookie (pages)."""
-    payload = request.app.state.token_signer.read(token) if token else read_session(request)
-    if payload is None or not payload.get("u"):
-        raise AuthError(Code.E110, "sign in first: send 'Authorization: Bearer TOKEN' from POST /api/v1/auth/token")
-    user = find_user(db, username=str(payload.get("u", "")))
-    if user is None:  # the account was removed after the token was issued
-        raise AuthError(Code.E110, "the account for this token no longer exists")
-    return actor_of(user)
+    if token:
+        actor = auth.token_actor(db, token=token, signer=request.app.state.token_signer)
+    else:
+        actor = auth.session_actor(db, payload=read_session(request), settings=request.app.state.settings)
+    request.state.actor = actor  # who the audit trail names (web.audit)
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
 def require(permission: str) -> Callable[[Actor], Actor]:
-    """A dependency that lets the request through only for roles the table grants PERMISSION."""
+    """A dependency that lets the request through only for roles the table grants PERMISSION (and, for an API
+    token, only within its scopes)."""
     allowed = PERMISSIONS[permission]  # a typo in a route fails at import, not at request time
 
     def check(actor: CurrentActor) -> Actor:
         if actor.role not in allowed:
             raise PermissionDenied(Code.E111, f"role {actor.role.value!r} may not do {permission!r}")
+        if actor.scopes is not None and permission not in actor.scopes | ALWAYS_IN_SCOPE:
+            raise PermissionDenied(Code.E138, f"this token's scope does not include {permission!r}")
         return actor
 
     check.permission = permission  # type: ignore[attr-defined]  # lets tests prove every route asks the table
@@ -116,14 +159,34 @@ def require(permission: str) -> Callable[[Actor], Actor]:
 
 def may(actor: Actor, permission: str) -> bool:
     """What the pages ask to show a control only to those the table lets use it."""
-    return actor.role in PERMISSIONS[permission]
+    in_scope = actor.scopes is None or permission in actor.scopes
+    return actor.role in PERMISSIONS[permission] and in_scope
+
+
+def upload_limit(request: Request, name: str) -> tuple[int, str]:
+    """The size limit for an upload of this name (a recording's or a transcript's) and the setting that sets it."""
+    settings = request.app.state.settings
+    if is_media(Path(name)):
+        return settings.max_recording_bytes, f"{PREFIX}MAX_RECORDING_BYTES"
+    return settings.max_transcript_bytes, f"{PREFIX}MAX_TRANSCRIPT_BYTES"
 
 
 async def read_upload(request: Request, file: UploadFile) -> tuple[str, bytes]:
-    """The uploaded file's name and bytes, refused past the configured size without reading all of it."""
-    limit = request.app.state.settings.max_input_bytes
-    data = await file.read(limit + 1)
+    """The uploaded file's name and bytes, refused past its kind's size limit without reading all of it."""
     name = file.filename or "upload"
+    limit, setting = upload_limit(request, name)
+    data = await file.read(limit + 1)
     if len(data) > limit:
-        raise InputError(Code.E003, f"file is larger than {limit:,} bytes", file=name)
+        kind = "recording" if is_media(Path(name)) else "transcript"
+        raise InputError(Code.E003, f"the {kind} is larger than the {limit:,}-byte limit ({setting})", file=name)
     return name, data
+
+
+def optional_date(value: str | None, where: str, code: Code = Code.E114) -> date | None:
+    """A date from a filter form's box; an empty box means any date."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(code, f"{where} {value!r} is not a date (YYYY-MM-DD)", where=where) from None

@@ -26,6 +26,7 @@ from deescalate.errors import (
     InputError,
     NotFound,
     PermissionDenied,
+    TamperError,
 )
 
 log = logging.getLogger(__name__)
@@ -38,12 +39,13 @@ STATUS_BY_ERROR: tuple[tuple[type[DeescalateError], int], ...] = (
     (PermissionDenied, 403),
     (NotFound, 404),
     (ConflictError, 409),
+    (TamperError, 409),  # the stored evidence no longer matches its hash: the request cannot be met as asked
     (InputError, 422),
     (ConfigError, 500),  # the server's own configuration, not the request
     (DeescalateError, 400),
 )
 # Codes whose HTTP meaning is narrower than their class's.
-STATUS_BY_CODE = {Code.E003: 413}
+STATUS_BY_CODE = {Code.E003: 413, Code.E135: 429, Code.E136: 429}
 
 
 def status_of(exc: DeescalateError) -> int:
@@ -91,8 +93,13 @@ def _respond(request: Request, body: dict[str, Any], status: int, headers: dict[
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def _note_error(request: Request, code: Code) -> None:
+    request.state.error_code = code.name  # for the request's audit row (web.audit)
+
+
 async def _deescalate_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DeescalateError)
+    _note_error(request, exc.code)
     if _is_page(request):
         return page_error_response(
             request, error_body(exc.code, exc.detail, file=exc.file, where=exc.where), status_of(exc)
@@ -105,12 +112,14 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     first = exc.errors()[0] if exc.errors() else {}
     where = ".".join(str(part) for part in first.get("loc", ()))
     message = f"{where}: {first.get('msg', 'invalid')}" if where else str(first.get("msg", "invalid"))
+    _note_error(request, Code.E114)
     return _respond(request, error_body(Code.E114, message, where=where or None), 422)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = Code.E112 if exc.status_code == 404 else Code.E114
+    _note_error(request, code)
     return _respond(request, error_body(code, str(exc.detail)), exc.status_code, getattr(exc, "headers", None))
 
 

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from deescalate.errors import Code, DeescalateError, InputError, NotFound
 from deescalate.settings import Settings
-from deescalate.store.models import EncounterStatus, Job, JobState, StoredEncounter
+from deescalate.store import integrity
+from deescalate.store.models import EncounterStatus, Job, JobState, OriginalKind, StoredEncounter
 
 if TYPE_CHECKING:
     from deescalate.audio.transcribe import Transcriber
@@ -40,12 +41,41 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def check_duration(filename: str, data: bytes, settings: Settings) -> None:
+    """Refuse a recording longer than the limit now, from its container's header, rather than after it queued.
+    A file whose header FFmpeg cannot read is left to the worker, which reports what is wrong with it."""
+    import av  # FFmpeg's libraries: only for a recording
+
+    from deescalate.audio.decode import _duration
+
+    with tempfile.TemporaryDirectory(prefix="deescalate-probe-") as folder:
+        path = Path(folder) / filename
+        path.write_bytes(data)
+        try:
+            with av.open(str(path), metadata_errors="ignore") as container:
+                stream = container.streams.audio[0] if container.streams.audio else None
+                seconds = _duration(container, stream) if stream is not None else None
+        except (av.error.FFmpegError, UnicodeDecodeError, OSError):
+            return
+    if seconds is not None and seconds > settings.max_media_seconds:
+        raise InputError(
+            Code.E072,
+            f"the recording is {seconds / 3600:.1f} h long; the limit is {settings.max_media_seconds / 3600:.1f} h "
+            "(DEESCALATE_MAX_MEDIA_SECONDS)",
+            file=filename,
+        )
+
+
 def queue_recording(
-    session: Session, *, actor: Actor, filename: str, data: bytes, officer: str | None
-) -> StoredEncounter:
-    """Store the recording and its job; the encounter shows ``queued`` until the worker has been through it."""
+    session: Session, *, actor: Actor, filename: str, data: bytes, officer: str | None, settings: Settings
+) -> tuple[StoredEncounter, bool]:
+    """Keep the recording as its encounter's original and queue its job; the encounter shows ``queued`` until the
+    worker has been through it."""
+    from deescalate.web.services import commit_upload
+
     if not data:
         raise InputError(Code.E002, "file is empty", file=filename)
+    check_duration(filename, data, settings)
     now = _now()
     stored = StoredEncounter(
         uploaded_by=actor.username,
@@ -56,25 +86,30 @@ def queue_recording(
         status=EncounterStatus.queued.value,
         machine_verdicts=None,
     )
-    session.add(stored)
-    session.flush()
-    session.add(
-        Job(
-            encounter_id=stored.id,
-            kind=KIND,
-            state=JobState.queued.value,
-            stage="queued",
-            percent=0,
-            attempts=0,
-            media_name=filename,
-            media=data,
-            created_at=now,
-            updated_at=now,
-        )
+    integrity.keep(
+        stored, name=filename, kind=OriginalKind.recording.value, data=data, uploaded_by=actor.username, at=now
     )
-    session.commit()
+
+    def add_job(new: StoredEncounter) -> None:
+        # the bytes live once, in the original; the worker reads them from there, checked against their hash
+        session.add(
+            Job(
+                encounter_id=new.id,
+                kind=KIND,
+                state=JobState.queued.value,
+                stage="queued",
+                percent=0,
+                attempts=0,
+                media_name=filename,
+                media=b"",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+
+    stored, created = commit_upload(session, actor=actor, stored=stored, then=add_job)
     session.refresh(stored)  # loads the job relationship for the answer
-    return stored
+    return stored, created
 
 
 def job_view(job: Job) -> dict[str, Any]:
@@ -205,7 +240,12 @@ class JobWorker:
             job = session.get(Job, job_id)
             if job is None:
                 return
-            name, data = job.media_name, job.media
+            name = job.media_name
+            try:
+                data = job.media or self._original(session, job)
+            except DeescalateError as exc:
+                self._fail(job_id, exc.one_line())
+                return
         try:
             encounter = self._transcribe(job_id, name, data)
             self._progress(job_id, "analysing", 95)
@@ -218,6 +258,15 @@ class JobWorker:
         except Exception as exc:  # a bug or a broken library: the job fails, the worker goes on
             log.exception("job %s failed", job_id)
             self._fail(job_id, InputError(Code.E125, f"{type(exc).__name__}: {exc}", file=name).one_line())
+
+    @staticmethod
+    def _original(session: Session, job: Job) -> bytes:
+        """The recording as uploaded, only if it still hashes to what was recorded then (a changed file is not
+        transcribed: the job fails, naming both hashes)."""
+        stored = session.get(StoredEncounter, job.encounter_id)
+        if stored is None:
+            raise NotFound(Code.E112, f"encounter {job.encounter_id} not found", file=job.media_name)
+        return integrity.verified_bytes(session, stored)
 
     def _transcribe(self, job_id: int, name: str, data: bytes) -> Any:
         from deescalate.audio.pipeline import media_to_encounter  # loads numpy, FFmpeg bindings: only when needed

@@ -8,12 +8,13 @@ requests into these calls. Who may call what is decided before (web.deps); what 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import false, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -25,13 +26,15 @@ from deescalate.analysis.verdicts import judge
 from deescalate.audio.formats import is_media
 from deescalate.encounter.model import Encounter
 from deescalate.encounter.readers import read_encounter
-from deescalate.errors import AuthError, Code, ConflictError, InputError, NotFound
+from deescalate.errors import AuthError, Code, ConflictError, InputError, NotFound, PermissionDenied
 from deescalate.report.explain import explain
 from deescalate.settings import Settings
+from deescalate.store import integrity
 from deescalate.store.db import within_days
 from deescalate.store.models import (
     EncounterStatus,
     FindingStatus,
+    OriginalKind,
     Review,
     StoredEncounter,
     StoredFinding,
@@ -52,6 +55,7 @@ class Actor:
     username: str
     role: UserRole
     unit: str | None
+    scopes: frozenset[str] | None = None  # an API token's scopes; None for a page session (all the role holds)
 
 
 def actor_of(user: User) -> Actor:
@@ -99,29 +103,92 @@ def find_user(session: Session, *, username: str) -> User | None:
 
 def store_upload(
     session: Session, *, actor: Actor, filename: str, data: bytes, officer: str | None, settings: Settings
-) -> StoredEncounter:
-    """Read an uploaded transcript the way the CLI reads a file, analyse it, store it with its findings."""
+) -> tuple[StoredEncounter, bool]:
+    """Keep the uploaded file as it came, with its SHA-256; read it the way the CLI reads a file, analyse it and
+    store it with its findings. The same bytes uploaded again are the record already stored: (it, False)."""
     name = Path(filename or "upload").name[:MAX_SOURCE_NAME] or "upload"
-    if officer is not None and find_user(session, username=officer) is None:
-        raise InputError(Code.E114, f"officer {officer!r} is not a user of this application", where="officer")
+    existing = integrity.find(session, sha256=integrity.sha256_of(data)) if data else None
+    if existing is not None:
+        return _already_stored(session, actor=actor, stored=existing), False
+    if officer is not None:
+        check_officer(session, actor=actor, officer=officer)
     if is_media(Path(name)):  # transcribed and analysed in the background (web.recordings)
         from deescalate.web.recordings import queue_recording
 
-        return queue_recording(session, actor=actor, filename=name, data=data, officer=officer)
+        return queue_recording(session, actor=actor, filename=name, data=data, officer=officer, settings=settings)
     encounter = _read_upload(name, data, settings)
+    now = _now()
     stored = StoredEncounter(
-        uploaded_by=actor.username, officer=officer, source_name=name, created_at=_now(), encounter={}, status=""
+        uploaded_by=actor.username, officer=officer, source_name=name, created_at=now, encounter={}, status=""
     )
+    integrity.keep(stored, name=name, kind=OriginalKind.transcript.value, data=data, uploaded_by=actor.username, at=now)
     attach_analysis(stored, encounter=encounter)
+    return commit_upload(session, actor=actor, stored=stored)
+
+
+def commit_upload(
+    session: Session,
+    *,
+    actor: Actor,
+    stored: StoredEncounter,
+    then: Callable[[StoredEncounter], None] | None = None,
+) -> tuple[StoredEncounter, bool]:
+    """Store a new upload (THEN adds what needs its id); if the same bytes were stored meanwhile (two uploads at
+    once), the record stored first."""
     session.add(stored)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        existing = integrity.find(session, sha256=stored.source_sha256 or "")
+        if existing is None:
+            raise
+        return _already_stored(session, actor=actor, stored=existing), False
+    if then is not None:
+        then(stored)
     session.commit()
-    return stored
+    return stored, True
+
+
+def _already_stored(session: Session, *, actor: Actor, stored: StoredEncounter) -> StoredEncounter:
+    try:
+        return _encounter_row(session, actor=actor, encounter_id=stored.id)
+    except NotFound:
+        raise ConflictError(
+            Code.E141,
+            f"this file is already stored as encounter {stored.id}, which your role may not see; "
+            "ask an admin to assign it",
+            file=stored.source_name,
+        ) from None
+
+
+def check_officer(session: Session, *, actor: Actor, officer: str) -> None:
+    """OFFICER may be named as an encounter's camera wearer: an officer's account, and in a supervisor's unit."""
+    user = find_user(session, username=officer)
+    if user is None:
+        raise InputError(Code.E114, f"officer {officer!r} is not a user of this application", where="officer")
+    if user.role != UserRole.officer.value:
+        raise InputError(Code.E114, f"{officer!r} is a {user.role}, not an officer", where="officer")
+    if actor.role is UserRole.supervisor and user.unit != actor.unit:
+        raise PermissionDenied(
+            Code.E111, f"officer {officer!r} is not in your unit ({actor.unit or 'none'})", where="officer"
+        )
+
+
+def assign_officer(session: Session, *, actor: Actor, encounter_id: int, officer: str | None) -> dict[str, Any]:
+    """Name (or clear) the officer an encounter belongs to: who, as an officer, sees it."""
+    row = _encounter_row(session, actor=actor, encounter_id=encounter_id)
+    if officer is not None:
+        check_officer(session, actor=actor, officer=officer)
+    row.officer = officer
+    session.commit()
+    return _summary(row)
 
 
 def attach_analysis(stored: StoredEncounter, *, encounter: Encounter) -> None:
     """Analyse ENCOUNTER and put it, the machine's verdicts and the findings (pending review) on STORED."""
     analysis = analyze(encounter)
-    stored.encounter = encounter.to_json_dict()
+    stored.encounter = encounter.to_json_dict()  # derived from the original whose hash stored.source_sha256 names
     stored.status = EncounterStatus.analysed.value
     stored.machine_verdicts = [v.to_dict() for v in analysis.verdicts]
     stored.findings = [
@@ -131,6 +198,7 @@ def attach_analysis(stored: StoredEncounter, *, encounter: Encounter) -> None:
             checklist_item=f.checklist_item,
             utterance_id=f.utterance_id,
             status=FindingStatus.pending.value,
+            source_sha256=stored.source_sha256,
         )
         for f in analysis.findings
     ]
@@ -149,10 +217,18 @@ def _read_upload(name: str, data: bytes, settings: Settings) -> Encounter:
 
 
 def _visible(actor: Actor) -> Any:
+    """The encounters ACTOR may see: an officer their own; a supervisor those of their unit's officers and their
+    own uploads not yet assigned; admins and auditors all; anyone else (trainers: training data) none."""
     query = select(StoredEncounter)
     if actor.role is UserRole.officer:
-        query = query.where(StoredEncounter.officer == actor.username)
-    return query
+        return query.where(StoredEncounter.officer == actor.username)
+    if actor.role is UserRole.supervisor:
+        unit = select(User.username).where(User.role == UserRole.officer.value, User.unit == actor.unit)
+        own = StoredEncounter.officer.is_(None) & (StoredEncounter.uploaded_by == actor.username)
+        return query.where(or_(StoredEncounter.officer.in_(unit), own) if actor.unit else own)
+    if actor.role in (UserRole.admin, UserRole.auditor):
+        return query
+    return query.where(false())
 
 
 def list_encounters(
@@ -191,6 +267,7 @@ def _summary(row: StoredEncounter) -> dict[str, Any]:
         "source_name": row.source_name,
         "created_at": _aware(row.created_at).isoformat(),
         "status": row.status,
+        "source_sha256": row.source_sha256,
         "findings": counts,
         "machine_statuses": {v["item"]: v["status"] for v in row.machine_verdicts or []},
         "progress": _progress(row),
@@ -204,11 +281,15 @@ def _progress(row: StoredEncounter) -> dict[str, Any] | None:
     return job_view(row.job) if row.job is not None else None
 
 
-def get_encounter(session: Session, *, actor: Actor, encounter_id: int) -> dict[str, Any]:
-    """The encounter, its findings with their review state, and the checklist as reviewed beside the machine's."""
+def get_encounter(
+    session: Session, *, actor: Actor, encounter_id: int, verify_original: bool = False
+) -> dict[str, Any]:
+    """The encounter, its findings with their review state, and the checklist as reviewed beside the machine's;
+    with VERIFY_ORIGINAL, the uploaded file hashed again (``original.state``: verified, changed, purged, not kept)."""
     row = _encounter_row(session, actor=actor, encounter_id=encounter_id)
+    original = integrity.check(session, row).to_dict() if verify_original else None
     if row.status != EncounterStatus.analysed.value:  # a recording not transcribed yet, or failed: no transcript
-        return {**_summary(row), "encounter": row.encounter, "findings": [], "checklist": []}
+        return {**_summary(row), "original": original, "encounter": row.encounter, "findings": [], "checklist": []}
     findings = [_finding_of(f.record) for f in row.findings]
     reviewed, _ = reviewed_checklist(row)
     machine = {v["item"]: v for v in row.machine_verdicts or []}
@@ -225,6 +306,7 @@ def get_encounter(session: Session, *, actor: Actor, encounter_id: int) -> dict[
     ]
     return {
         **_summary(row),
+        "original": original,
         "encounter": row.encounter,
         "findings": [_finding_view(stored, finding) for stored, finding in zip(row.findings, findings, strict=True)],
         "checklist": checklist,
@@ -270,6 +352,7 @@ def _finding_view(stored: StoredFinding, finding: Finding) -> dict[str, Any]:
         "reviewer": last.reviewer if last else None,
         "comment": last.comment if last else None,
         "reviewed_at": _aware(last.at).isoformat() if last else None,
+        "source_sha256": stored.source_sha256,
     }
 
 
@@ -301,7 +384,9 @@ def encounter_id_of_finding(session: Session, *, actor: Actor, finding_id: int) 
     return _encounter_row(session, actor=actor, encounter_id=stored.encounter_id).id
 
 
-def officer_names(session: Session) -> list[str]:
-    """User names with the officer role: who an upload can name as the camera wearer."""
+def officer_names(session: Session, *, actor: Actor) -> list[str]:
+    """User names with the officer role ACTOR may name as a camera wearer (a supervisor: their unit's)."""
     query = select(User.username).where(User.role == UserRole.officer.value).order_by(User.username)
+    if actor.role is UserRole.supervisor:
+        query = query.where(User.unit == actor.unit)
     return list(session.scalars(query))

@@ -8,9 +8,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from deescalate.errors import Code, InputError
+from deescalate.errors import Code
 from deescalate.web import charts, dashboard, export
-from deescalate.web.deps import DbSession, check_csrf, require
+from deescalate.web.deps import DbSession, check_csrf, optional_date, require
 from deescalate.web.services import Actor
 from deescalate.web.templating import page_context, templates
 
@@ -54,15 +54,6 @@ def export_reviewed(db: DbSession, _actor: Exporter) -> Response:
     return Response(data, media_type="application/zip", headers=headers)
 
 
-def _date(value: str | None, where: str) -> date | None:
-    if not value:  # an empty date box means "any"
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError(Code.E120, f"{where} {value!r} is not a date (YYYY-MM-DD)", where=where) from None
-
-
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
 def dashboard_page(
     request: Request,
@@ -77,8 +68,8 @@ def dashboard_page(
     figures = dashboard.dashboard(
         db,
         actor=actor,
-        date_from=_date(date_from, "date_from"),
-        date_to=_date(date_to, "date_to"),
+        date_from=optional_date(date_from, "date_from", Code.E120),
+        date_to=optional_date(date_to, "date_to", Code.E120),
         unit=unit or None,
         call_type=call_type or None,
         period=period,

@@ -7,7 +7,6 @@ CSRF dependency checks every form. Only /login is open (and /static, mounted out
 from __future__ import annotations
 
 import secrets
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -15,8 +14,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from deescalate.errors import AuthError, Code, InputError
 from deescalate.store.models import UserRole
-from deescalate.web import services
-from deescalate.web.deps import SESSION_COOKIE, DbSession, check_csrf, read_session, read_upload, require
+from deescalate.web import auth, services
+from deescalate.web.audit import note
+from deescalate.web.deps import (
+    SESSION_COOKIE,
+    DbSession,
+    check_csrf,
+    optional_date,
+    read_session,
+    read_upload,
+    require,
+    set_session_cookie,
+)
+from deescalate.web.errors import status_of
+from deescalate.web.evidence import redacted_detail
 from deescalate.web.presenters import checklist_view, finding_view, legend, transcript_view, utterance_of
 from deescalate.web.services import Actor
 from deescalate.web.templating import VERDICT_STATUSES, page_context, templates
@@ -28,18 +39,6 @@ Reader = Annotated[Actor, Depends(require("encounters:read"))]
 Uploader = Annotated[Actor, Depends(require("encounters:upload"))]
 Reviewer = Annotated[Actor, Depends(require("findings:review"))]
 SignedIn = Annotated[Actor, Depends(require("session:sign-out"))]
-
-
-def _set_session(request: Request, response: Response, payload: dict[str, Any]) -> None:
-    response.set_cookie(
-        SESSION_COOKIE,
-        request.app.state.session_signer.sign(payload),
-        max_age=request.app.state.session_signer.max_age_s,
-        httponly=True,  # no script, ours or injected, ever reads it
-        samesite="lax",
-        secure=request.url.scheme == "https",  # uvicorn's proxy headers make this right behind a TLS proxy
-        path="/",
-    )
 
 
 def _local_path(target: str | None) -> str:
@@ -69,7 +68,7 @@ def _login_form(
     context = page_context(request, None, session=session, next_path=next_path, error=error)
     response = templates.TemplateResponse(request, "login.html", context, status_code=status)
     if fresh:
-        _set_session(request, response, session)
+        set_session_cookie(request, response, session)
     return response
 
 
@@ -81,15 +80,18 @@ def login(
     password: Annotated[str, Form(max_length=1000)],
     next_path: Annotated[str, Form(alias="next")] = "/",
 ) -> Response:
+    remote = request.client.host if request.client else None
     try:
-        user = services.authenticate(db, username=username, password=password)
+        user = auth.sign_in(
+            db, username=username, password=password, remote=remote, settings=request.app.state.settings
+        )
     except AuthError as exc:
         return _login_form(
-            request, read_session(request), next_path=_local_path(next_path), error=exc.detail, status=401
+            request, read_session(request), next_path=_local_path(next_path), error=exc.detail, status=status_of(exc)
         )
     response = RedirectResponse(_local_path(next_path), status_code=303)
     # a new session id at sign-in: one planted before it (session fixation) is worth nothing after
-    _set_session(request, response, {"s": secrets.token_urlsafe(16), "u": user.username})
+    set_session_cookie(request, response, auth.session_payload(user))
     return response
 
 
@@ -101,15 +103,6 @@ def logout(_actor: SignedIn) -> Response:
 
 
 # --- encounters -------------------------------------------------------------------------------------------------
-
-
-def _optional_date(value: str | None, where: str) -> date | None:
-    if not value:  # an empty date box in the filter form means "any"
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError(Code.E114, f"{where} {value!r} is not a date (YYYY-MM-DD)", where=where) from None
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -136,11 +129,11 @@ def encounter_list(
         db,
         actor=actor,
         officer=officer or None,
-        date_from=_optional_date(date_from, "date_from"),
-        date_to=_optional_date(date_to, "date_to"),
+        date_from=optional_date(date_from, "date_from"),
+        date_to=optional_date(date_to, "date_to"),
         verdict=verdict or None,
     )
-    officers = services.officer_names(db) if actor.role is not UserRole.officer else []  # they see only their own
+    officers = services.officer_names(db, actor=actor) if actor.role is not UserRole.officer else []  # only their own
     context = page_context(request, actor, items=items, filters=filters, officers=officers, verdicts=VERDICT_STATUSES)
     return templates.TemplateResponse(request, "encounters.html", context)
 
@@ -156,18 +149,24 @@ async def upload_encounter(
     if file is None or not file.filename:
         raise InputError(Code.E118, "choose a transcript file to upload", where="file")
     name, data = await read_upload(request, file)
-    stored = services.store_upload(
+    stored, created = services.store_upload(
         db, actor=actor, filename=name, data=data, officer=officer or None, settings=request.app.state.settings
     )
-    return RedirectResponse(f"/encounters/{stored.id}", status_code=303)
+    note(request, target=f"encounter:{stored.id}", sha256=stored.source_sha256, created=created)
+    return RedirectResponse(f"/encounters/{stored.id}", status_code=303)  # the same bytes again: the stored one
 
 
 @router.get("/encounters/{encounter_id}", response_class=HTMLResponse)
-def review_page(request: Request, db: DbSession, actor: Reader, encounter_id: int) -> Response:
-    detail = services.get_encounter(db, actor=actor, encounter_id=encounter_id)
+def review_page(request: Request, db: DbSession, actor: Reader, encounter_id: int, redact: bool = False) -> Response:
+    """The review; with ``redact=true`` the printable report with civilians' personal data replaced (read only)."""
+    detail = services.get_encounter(db, actor=actor, encounter_id=encounter_id, verify_original=True)
+    note(request, original=detail["original"]["state"], redact=redact)
+    if redact:
+        detail = redacted_detail(detail)
     context = page_context(
         request,
         actor,
+        redacted=redact,
         detail=detail,
         utterances=transcript_view(detail),
         checklist=checklist_view(detail),
