@@ -1,4 +1,4 @@
-"""The review application from the command line: user add, serve."""
+"""The review application from the command line: user add, revoke-tokens, unlock; serve."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from deescalate.cli.audit import record
 from deescalate.cli.common import err, out
 from deescalate.cli.records import DbOption
 from deescalate.errors import Code, InputError
@@ -43,10 +44,50 @@ def user_add_command(
     factory = open_store(db)
     with factory() as session:
         user = create_user(session, username=name, role=role, unit=unit, password=password)
+    factory.kw["bind"].dispose()
+    record(db, action="user.create", target=f"user:{user.username}", role=user.role, unit=user.unit)
     err.print(f"added {user.username} ({user.role})", markup=False, highlight=False)
     if not password_stdin:
         out.print(f"password: {password}", markup=False, highlight=False)
         err.print("it is shown only this once; hand it to the user over a channel you trust", markup=False)
+
+
+@user_app.command("revoke-tokens")
+def user_revoke_tokens_command(
+    name: Annotated[str, typer.Argument(help="The user whose API tokens and page sessions end now.")],
+    db: DbOption = None,
+) -> None:
+    """Revoke every API token the user holds and end their page sessions; they sign in again to get new ones."""
+    from deescalate.store.db import open_store
+    from deescalate.web.auth import revoke_all
+
+    factory = open_store(db)
+    try:
+        with factory() as session:
+            revoked = revoke_all(session, username=name)
+    finally:
+        factory.kw["bind"].dispose()
+    record(db, action="token.revoke", target=f"user:{name}", revoked=revoked, all=True)
+    out.print(f"revoked {revoked} live tokens of {name}; their page sessions are ended", markup=False, highlight=False)
+
+
+@user_app.command("unlock")
+def user_unlock_command(
+    name: Annotated[str, typer.Argument(help="The user locked out by failed sign-ins.")],
+    db: DbOption = None,
+) -> None:
+    """Clear the user's failed sign-ins, so they may sign in again now."""
+    from deescalate.cli.audit import cli_actor, cli_remote
+    from deescalate.store.db import open_store
+    from deescalate.web.auth import unlock
+
+    factory = open_store(db)
+    try:
+        with factory() as session:
+            unlock(session, username=name, by=cli_actor(), remote=cli_remote())
+    finally:
+        factory.kw["bind"].dispose()
+    out.print(f"unlocked {name}", markup=False, highlight=False)
 
 
 def serve_command(
@@ -95,6 +136,7 @@ def export_reviewed_command(
             summary = export_to_folder(session, out_dir=out_dir)
     finally:
         factory.kw["bind"].dispose()
+    record(db, action="findings.export", target=f"folder:{out_dir}"[:120], **summary)
     out.print(
         f"wrote {summary['exported']} annotated encounters to {out_dir} "
         f"({summary['confirmed']} confirmed findings as labels, {summary['disputed']} disputed left out)",
