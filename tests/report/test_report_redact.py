@@ -91,6 +91,9 @@ def test_redact_leaves_near_misses(text: str) -> None:
         ("Paul, grab the blanket", ["Paul"], []),  # the officer's name
         ("Belle is here", ["Belle"], []),  # another word that begins with a name
         ("call Officer Okonjo", ["Officer Okonjo"], []),
+        ("last name bell, b e l l", ["last name"], ["bell", "b e l l"]),  # spelled out on the radio
+        ("A-R-T-H-U-R", [], ["A-R-T-H-U-R"]),
+        ("plate a b c", ["a b c"], []),  # letters that spell no civilian's name
     ],
 )
 def test_redact_names_of_civilians_not_officers(text: str, kept: list[str], gone: list[str]) -> None:

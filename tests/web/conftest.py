@@ -38,7 +38,19 @@ USERS = {
 def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2 at its production cost takes ~0.2 s a hash, and every test makes six users; the production
     cost is checked once (test_web_security_password_hashes_are_argon2id_at_production_cost)."""
-    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(security, "_hasher", cheap)
+    # what an unknown name is checked against: a hash carries its own cost, so it needs a cheap one too
+    monkeypatch.setattr(security, "_DUMMY_HASH", cheap.hash("not anyone's password"))
+
+
+def sqlite_unless_asked(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A module's ``db_url`` when its tests are about HTTP more than the database: SQLite, and PostgreSQL only where
+    a test asks for it (``@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)``)."""
+    if request.param == "postgresql":
+        url: str = request.getfixturevalue("postgres_url")
+        return url
+    return f"sqlite:///{tmp_path / 'store.db'}"
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from fastapi.testclient import TestClient
 from starlette.routing import BaseRoute, Mount, Route
 
 from deescalate.store.models import EncounterStatus, Job, JobState, StoredEncounter
-from tests.web.conftest import EXAMPLE, PASSWORD, token_for, upload
+from tests.web.conftest import EXAMPLE, PASSWORD, sqlite_unless_asked, token_for, upload
 
 ADMIN, SUPERVISOR, TRAINER, OFFICER, AUDITOR = "ada", "sam", "tia", "olly", "aud"
 ROLES = (ADMIN, SUPERVISOR, TRAINER, OFFICER, AUDITOR)
@@ -75,10 +74,8 @@ def app_routes(app: FastAPI) -> dict[tuple[str, str], BaseRoute]:
     return keys
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    """SQLite only: the table is about who may, which the database does not change."""
-    return f"sqlite:///{tmp_path / 'roles.db'}"
+# SQLite: who may do what does not depend on the database
+db_url = pytest.fixture(params=["sqlite"], name="db_url")(sqlite_unless_asked)
 
 
 @pytest.fixture

@@ -277,6 +277,9 @@ class NameRecognizer(Recognizer):
         self._pseudonyms = {phrase.lower(): pseudonym for phrase, pseudonym, _ in folded}
         self._any_case = _alternation([p for p, _, everyday in folded if not everyday], re.IGNORECASE)
         self._capitalised = _alternation([p for p, _, everyday in folded if everyday], 0)
+        # a name spelled out, as on the radio: "f e r r e r", "F-E-R-R-E-R"
+        spelled = {re.sub(r"\W", "", p).lower(): pseudonym for p, pseudonym, _ in folded if " " not in p}
+        self._spelled = {word: pseudonym for word, pseudonym in spelled.items() if len(word) >= 3}
 
     def find(self, text: str) -> Iterator[Hit]:
         for pattern in (self._any_case, self._capitalised):
@@ -285,6 +288,14 @@ class NameRecognizer(Recognizer):
             for match in pattern.finditer(text):
                 phrase = re.sub(r"\s+", " ", match.group(0)).lower()
                 yield Hit(match.start(), match.end(), self.entity, self._pseudonyms[phrase], type(self).__name__)
+        for match in _SPELLED.finditer(text):
+            word = re.sub(r"[\s.-]", "", match.group(0)).lower()
+            if word in self._spelled:
+                yield Hit(match.start(), match.end(), self.entity, self._spelled[word], type(self).__name__)
+
+
+# three or more single letters apart: a word spelled out
+_SPELLED = re.compile(r"(?<![\w])[a-z](?:[\s.-]+[a-z]){2,}(?![\w])", re.IGNORECASE)
 
 
 def _alternation(phrases: list[str], flags: int) -> re.Pattern[str] | None:
