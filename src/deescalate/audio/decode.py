@@ -31,14 +31,7 @@ def load_audio(path: Path, settings: Settings) -> np.ndarray:
         if not container.streams.audio:
             raise InputError(Code.E071, "has no audio track", file=where)
         stream = container.streams.audio[0]
-        duration = _duration(container, stream)
-        if duration is not None and duration > settings.max_media_seconds:
-            raise InputError(
-                Code.E072,
-                f"is {duration / 3600:.1f} h long; the limit is {settings.max_media_seconds / 3600:.1f} h "
-                "(set DEESCALATE_MAX_MEDIA_SECONDS to change it)",
-                file=where,
-            )
+        check_length(_duration(container, stream), settings, where)
         resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
         chunks: list[np.ndarray] = []
         samples = 0
@@ -63,6 +56,30 @@ def load_audio(path: Path, settings: Settings) -> np.ndarray:
     if float(np.sqrt(np.mean(audio**2))) < SILENCE_RMS:
         raise InputError(Code.E074, "audio is silent: nothing to transcribe", file=where)
     return audio
+
+
+def check_length(duration: float | None, settings: Settings, where: str) -> None:
+    """Refuse a recording longer than the limit, from the length its header gives (None: not known yet)."""
+    if duration is not None and duration > settings.max_media_seconds:
+        raise InputError(
+            Code.E072,
+            f"is {duration / 3600:.1f} h long; the limit is {settings.max_media_seconds / 3600:.1f} h "
+            "(set DEESCALATE_MAX_MEDIA_SECONDS to change it)",
+            file=where,
+        )
+
+
+def header_seconds(path: Path) -> float | None:
+    """The length the file's header gives for its first audio track, without decoding; None if it cannot say."""
+    import av
+
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                return None
+            return _duration(container, container.streams.audio[0])
+    except (av.error.FFmpegError, UnicodeDecodeError, OSError):
+        return None
 
 
 def _duration(container: object, stream: object) -> float | None:

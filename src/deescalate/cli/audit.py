@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import getpass
 import socket
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from deescalate.cli.common import err, out
 from deescalate.cli.records import DbOption
 from deescalate.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 audit_app = typer.Typer(no_args_is_help=True, help="The audit trail of the review application.")
 
@@ -24,19 +29,26 @@ def cli_remote() -> str:
     return f"cli@{socket.gethostname()}"
 
 
-def record(db: str | None, *, action: str, target: str | None = None, **detail: object) -> None:
-    """Append one row for a change a command made."""
-    from deescalate.store import audit
+@contextmanager
+def store_session(db: str | None) -> Iterator[Session]:
+    """A session on the store at DB (default: from settings), migrated; its connections closed afterwards."""
     from deescalate.store.db import open_store
 
     factory = open_store(db)
     try:
-        event = audit.AuditEvent(
-            action=action, actor=cli_actor(), target=target, remote=cli_remote(), status=0, detail=detail
-        )
-        audit.append(factory.kw["bind"], event)
+        with factory() as session:
+            yield session
     finally:
         factory.kw["bind"].dispose()
+
+
+def record(db: str | None, *, action: str, target: str | None = None, **detail: object) -> None:
+    """Append one row for a change a command made."""
+    from deescalate.store import audit
+
+    event = audit.AuditEvent(action=action, actor=cli_actor(), target=target, remote=cli_remote(), detail=detail)
+    with store_session(db) as session:
+        audit.append(session, event)
 
 
 @audit_app.command("verify")
@@ -49,14 +61,9 @@ def audit_verify_command(
 ) -> None:
     """Check every row's hash and link and the head; exit 3 naming the first row changed, deleted or added."""
     from deescalate.store import audit
-    from deescalate.store.db import open_store
 
-    factory = open_store(db)
-    try:
-        with factory() as session:
-            result = audit.verify(session, expected_head=expect_head)
-    finally:
-        factory.kw["bind"].dispose()
+    with store_session(db) as session:
+        result = audit.verify(session, expected_head=expect_head)
     span = f"rows {result.first_id}-{result.last_id}" if result.rows else "no rows"
     out.print(f"audit log intact: {result.rows} rows ({span})", markup=False, highlight=False)
     out.print(f"head {result.head_hash}", markup=False, highlight=False)
@@ -70,18 +77,14 @@ def purge_command(
     """Delete what is past its retention period (DEESCALATE_RETENTION_*_DAYS) and record the counts in the audit
     trail (one `purge` row)."""
     from deescalate.store import retention
-    from deescalate.store.db import open_store
 
     settings = get_settings()
-    factory = open_store(db)
-    try:
+    with store_session(db) as session:
         if dry_run:
-            with factory() as session:
-                plans = retention.plan(session, settings=settings)
+            plans = retention.plan(session, settings=settings)
         else:
-            plans = retention.purge(factory.kw["bind"], settings=settings, actor=cli_actor(), remote=cli_remote())
-    finally:
-        factory.kw["bind"].dispose()
+            engine = session.get_bind().engine
+            plans = retention.purge(engine, settings=settings, actor=cli_actor(), remote=cli_remote())
     verb = "would delete" if dry_run else "deleted"
     for plan in plans:
         out.print(

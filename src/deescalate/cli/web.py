@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from deescalate.cli.audit import record
+from deescalate.cli.audit import record, store_session
 from deescalate.cli.common import err, out
 from deescalate.cli.records import DbOption
 from deescalate.errors import Code, InputError
@@ -31,7 +31,6 @@ def user_add_command(
     db: DbOption = None,
 ) -> None:
     """Add a user. Without --password-stdin a strong password is generated and printed once."""
-    from deescalate.store.db import open_store
     from deescalate.web.security import generate_password
     from deescalate.web.services import create_user
 
@@ -41,10 +40,8 @@ def user_add_command(
             raise InputError(Code.E114, "no password on standard input", where="--password-stdin")
     else:
         password = generate_password()
-    factory = open_store(db)
-    with factory() as session:
+    with store_session(db) as session:
         user = create_user(session, username=name, role=role, unit=unit, password=password)
-    factory.kw["bind"].dispose()
     record(db, action="user.create", target=f"user:{user.username}", role=user.role, unit=user.unit)
     err.print(f"added {user.username} ({user.role})", markup=False, highlight=False)
     if not password_stdin:
@@ -58,15 +55,10 @@ def user_revoke_tokens_command(
     db: DbOption = None,
 ) -> None:
     """Revoke every API token the user holds and end their page sessions; they sign in again to get new ones."""
-    from deescalate.store.db import open_store
     from deescalate.web.auth import revoke_all
 
-    factory = open_store(db)
-    try:
-        with factory() as session:
-            revoked = revoke_all(session, username=name)
-    finally:
-        factory.kw["bind"].dispose()
+    with store_session(db) as session:
+        revoked = revoke_all(session, username=name)
     record(db, action="token.revoke", target=f"user:{name}", revoked=revoked, all=True)
     out.print(f"revoked {revoked} live tokens of {name}; their page sessions are ended", markup=False, highlight=False)
 
@@ -78,15 +70,10 @@ def user_unlock_command(
 ) -> None:
     """Clear the user's failed sign-ins, so they may sign in again now."""
     from deescalate.cli.audit import cli_actor, cli_remote
-    from deescalate.store.db import open_store
     from deescalate.web.auth import unlock
 
-    factory = open_store(db)
-    try:
-        with factory() as session:
-            unlock(session, username=name, by=cli_actor(), remote=cli_remote())
-    finally:
-        factory.kw["bind"].dispose()
+    with store_session(db) as session:
+        unlock(session, username=name, by=cli_actor(), remote=cli_remote())
     out.print(f"unlocked {name}", markup=False, highlight=False)
 
 
@@ -127,15 +114,10 @@ def export_reviewed_command(
 
     Confirmed findings become labels; disputed ones are left out; encounters with findings still pending are skipped.
     """
-    from deescalate.store.db import open_store
     from deescalate.web.export import export_to_folder
 
-    factory = open_store(db)
-    try:
-        with factory() as session:
-            summary = export_to_folder(session, out_dir=out_dir)
-    finally:
-        factory.kw["bind"].dispose()
+    with store_session(db) as session:
+        summary = export_to_folder(session, out_dir=out_dir)
     record(db, action="findings.export", target=f"folder:{out_dir}"[:120], **summary)
     out.print(
         f"wrote {summary['exported']} annotated encounters to {out_dir} "

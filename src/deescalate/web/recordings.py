@@ -44,26 +44,13 @@ def _now() -> datetime:
 def check_duration(filename: str, data: bytes, settings: Settings) -> None:
     """Refuse a recording longer than the limit now, from its container's header, rather than after it queued.
     A file whose header FFmpeg cannot read is left to the worker, which reports what is wrong with it."""
-    import av  # FFmpeg's libraries: only for a recording
-
-    from deescalate.audio.decode import _duration
+    from deescalate.audio.decode import check_length, header_seconds  # FFmpeg's libraries: only for a recording
 
     with tempfile.TemporaryDirectory(prefix="deescalate-probe-") as folder:
         path = Path(folder) / filename
         path.write_bytes(data)
-        try:
-            with av.open(str(path), metadata_errors="ignore") as container:
-                stream = container.streams.audio[0] if container.streams.audio else None
-                seconds = _duration(container, stream) if stream is not None else None
-        except (av.error.FFmpegError, UnicodeDecodeError, OSError):
-            return
-    if seconds is not None and seconds > settings.max_media_seconds:
-        raise InputError(
-            Code.E072,
-            f"the recording is {seconds / 3600:.1f} h long; the limit is {settings.max_media_seconds / 3600:.1f} h "
-            "(DEESCALATE_MAX_MEDIA_SECONDS)",
-            file=filename,
-        )
+        seconds = header_seconds(path)
+    check_length(seconds, settings, filename)
 
 
 def queue_recording(
