@@ -95,3 +95,50 @@ def test_migrations_unknown_revision_is_one_line_config_error(tmp_path: Path) ->
         open_store(url)
     assert caught.value.code is Code.E087
     assert "\n" not in str(caught.value) and "newer.db" in str(caught.value)
+
+
+def test_migrations_audit_revision_keeps_what_is_stored(db_url: str) -> None:
+    """0007 adds its columns in place: encounters, findings, reviews and jobs stored before it all stay."""
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0005_jobs")
+        now = datetime(2026, 1, 1, tzinfo=UTC)
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, username, role, password_hash, created_at) "
+                    "VALUES (1, 'sam', 'admin', 'x', :t)"
+                ),
+                {"t": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO encounters (id, uploaded_by, encounter, source_name, created_at, status) "
+                    "VALUES (1, 'sam', '{}', 'e.json', :t, 'analysed')"
+                ),
+                {"t": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO findings (id, encounter_id, record, label, checklist_item, utterance_id, status) "
+                    "VALUES (1, 1, '{}', 'command', 'C3', 'u1', 'confirmed')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO reviews (finding_id, reviewer, decision, comment, at) "
+                    "VALUES (1, 'sam', 'confirm', '', :t)"
+                ),
+                {"t": now},
+            )
+        upgrade(engine)
+        with engine.connect() as conn:
+            counts = [
+                conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+                for t in ("users", "encounters", "findings", "reviews")
+            ]  # noqa: S608
+            assert counts == [1, 1, 1, 1]
+            assert conn.execute(text("SELECT source_sha256 FROM encounters")).scalar() is None
+            assert conn.execute(text("SELECT count, last_id FROM audit_head")).one() == (0, 0)
+    finally:
+        engine.dispose()
