@@ -439,9 +439,12 @@ class Redactor:
         rest = self.value({k: v for k, v in participant.items() if k not in ("id", "role", "name")})
         return {**rest, "id": pseudonym, "role": participant.get("role"), "name": f"[{pseudonym.replace('-', ' ')}]"}
 
+    # what in a finding holds words someone said or wrote; the rest (label, rule, reviewer, times) is the system's
+    FINDING_TEXT: ClassVar[tuple[str, ...]] = ("explanation", "comment", "evidence")
+
     def finding(self, record: Mapping[str, Any], utterance: Redacted | None) -> dict[str, Any]:
         """A finding record (Finding.to_dict(), or its view) with its quote and span moved onto the redacted text."""
-        data = self.value({k: v for k, v in record.items() if k not in ("span", "quote", "speaker")})
+        data = {k: (self.value(v) if k in self.FINDING_TEXT else v) for k, v in record.items()}
         if "speaker" in record:
             data["speaker"] = self.speaker(record["speaker"])
         span = record.get("span")
