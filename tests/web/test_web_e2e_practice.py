@@ -62,14 +62,16 @@ def test_web_e2e_practice_play_three_turns_and_read_the_debrief(page: Page) -> N
     expect(page.locator("table.dispatch")).to_contain_text("TRN-0101")
 
     # turn 1 from the keyboard alone: the box has the focus on arrival, Enter says it
-    assert _focused(page)["id"] == "turn-text"
+    box = page.get_by_label("What you say")
+    expect(box).to_be_focused()
     page.keyboard.type("Sir, can you hear me?")
     page.keyboard.press("Enter")
     expect(page.locator("#turn-1")).to_contain_text("Sir, can you hear me?")
     expect(page.locator("#turn-1 .reply")).not_to_be_empty()
     _htmx_idle(page)
-    focused = _focused(page)
-    assert (focused["id"], focused["value"]) == ("turn-text", ""), focused  # emptied and ready for the next turn
+    expect(box).to_be_focused()  # emptied and ready for the next turn
+    expect(box).to_have_value("")
+    assert _focused(page)["outline"] != "none"  # and the focus shows
 
     # turn 2: words written as a note; turn 3: a call for the interpreter
     page.keyboard.type("Are you hurt?")

@@ -141,8 +141,9 @@ def play_turn_page(
         db, actor=actor, session_id=session_id, speaker=speaker, text=None if action else words, action=action
     )
     if played["ended"] or not request.headers.get("HX-Request"):
-        # the scene ended: the whole page again, now with the debrief; without script, back to the page
-        target = f"/training/sessions/{session_id}#{'debrief' if played['ended'] else 'play'}"
+        # the scene ended: the whole page again, now with the debrief; without script, back to the page (no
+        # fragment: a browser skips autofocus on a page opened at one, and the box should have the focus)
+        target = f"/training/sessions/{session_id}" + ("#debrief" if played["ended"] else "")
         if request.headers.get("HX-Request"):
             return Response(status_code=204, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
