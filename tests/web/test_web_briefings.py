@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from deescalate.briefing.brief import brief
 from deescalate.briefing.render import to_json
 from deescalate.store.importers import read_call_file
-from deescalate.store.models import Base, Call, StoredBriefing
+from deescalate.store.models import Call, StoredBriefing
+from tests.briefing.conftest import empty_session  # noqa: F401  (the one empty records store of briefing tests)
 from tests.web.conftest import Shared
 
 Auth = Callable[[str], dict[str, str]]
@@ -58,16 +59,6 @@ def _post_json(client: TestClient, headers: dict[str, str], data: dict[str, Any]
     return body
 
 
-@pytest.fixture
-def empty_store() -> Iterator[Session]:
-    """A records store with nothing in it: what `deescalate brief` reads for the first call of a city."""
-    engine = create_engine("sqlite://")
-    Base.metadata.create_all(engine)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
-
-
 def _rows(app: FastAPI) -> tuple[int, int]:
     with app.state.sessions() as session:
         return (
@@ -78,13 +69,17 @@ def _rows(app: FastAPI) -> tuple[int, int]:
 
 @pytest.mark.parametrize("path", [EIDO, "simple"])
 def test_web_briefings_file_upload_gives_what_deescalate_brief_gives(
-    client: TestClient, auth: Auth, empty_store: Session, tmp_path: Path, path: Path | str
+    client: TestClient,
+    auth: Auth,
+    empty_session: Session,  # noqa: F811  (the imported fixture)
+    tmp_path: Path,
+    path: Path | str,
 ) -> None:
     if path == "simple":
         path = tmp_path / "call.json"
         path.write_text(json.dumps(CALL), "utf-8")
     assert isinstance(path, Path)
-    expected = json.loads(to_json(brief(read_call_file(path), session=empty_store)))  # deescalate brief -f json
+    expected = json.loads(to_json(brief(read_call_file(path), session=empty_session)))  # deescalate brief -f json
     response = client.post("/api/v1/briefings", headers=auth("olly"), files={"file": (path.name, path.read_bytes())})
     assert response.status_code == 201, response.text
     body = response.json()
