@@ -53,7 +53,8 @@ def test_migrations_idempotent(db_url: str) -> None:
     try:
         upgrade(engine)  # and a third
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0006_web_briefing_training"]
+            versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+            assert versions == ["0006_web_briefing_training"]
         with again() as session:
             assert session.scalar(select(func.count()).select_from(Call)) == 1
         assert _differences(engine) == []
