@@ -81,6 +81,12 @@ class Code(StrEnum):
     E120 = "dashboard filter is invalid"
     E121 = "no fully reviewed encounter to export"
     E122 = "export folder already holds files"
+    E127 = "no call was given"
+    E128 = "training session has already ended"
+    E129 = "turn is not one the web simulator takes"
+    E130 = "only the trainee who started a training session may play it"
+    E131 = "stored training session no longer replays"
+    E132 = "another turn was taken at the same time"
 
 
 class _Located:

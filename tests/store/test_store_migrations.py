@@ -17,6 +17,7 @@ from deescalate.store.db import alembic_config, make_engine, open_store, upgrade
 from deescalate.store.models import Base, Call
 
 TABLES = {"premises", "calls", "persons", "call_persons", "flags", "users", "encounters", "findings", "reviews"}
+TABLES |= {"jobs", "briefings", "briefing_points", "briefing_reviews", "training_sessions", "training_turns"}
 
 
 def _differences(engine: Engine) -> list[object]:
@@ -52,7 +53,8 @@ def test_migrations_idempotent(db_url: str) -> None:
     try:
         upgrade(engine)  # and a third
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0005_jobs"]
+            versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+            assert versions == ["0006_web_briefing_training"]
         with again() as session:
             assert session.scalar(select(func.count()).select_from(Call)) == 1
         assert _differences(engine) == []

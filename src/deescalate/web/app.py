@@ -14,7 +14,9 @@ from deescalate.web.deps import check_csrf
 from deescalate.web.errors import API_PREFIX, install_error_handlers
 from deescalate.web.recordings import JobWorker
 from deescalate.web.routes import api, jobs, pages
+from deescalate.web.routes import briefings as briefing_routes
 from deescalate.web.routes import dashboard as dashboard_routes
+from deescalate.web.routes import training as training_routes
 from deescalate.web.security import Signer, checked_secret_key
 from deescalate.web.templating import STATIC_DIR
 
@@ -64,6 +66,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(jobs.router)
     app.include_router(dashboard_routes.router)
+    app.include_router(briefing_routes.router)
+    app.include_router(training_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.middleware("http")

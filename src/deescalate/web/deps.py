@@ -31,6 +31,16 @@ PERMISSIONS: dict[str, frozenset[UserRole]] = {
     "jobs:read": _ALL,  # a recording's progress: whoever may see its encounter (web.recordings.get_job)
     "dashboard:read": _ALL,  # officers see only their own figures (dashboard._rows)
     "findings:export": frozenset({UserRole.admin, UserRole.trainer}),
+    # Briefings: everyone who may answer a call may brief it (an officer en route is who a briefing is for;
+    # trainers brief practice calls). Briefing stores the call in the records store, so the auditor, who changes
+    # nothing, only reads. Judging a briefing's cautions, answers, triage and resources is reviewers' work.
+    "briefings:create": _ALL - {UserRole.auditor},
+    "briefings:read": _ALL,  # calls are agency records, not about an officer: every reader sees every briefing
+    "briefings:review": _REVIEWERS,
+    # Practice: officers and trainers train (so do supervisors and admins, who are officers too); only the trainee
+    # who started a session plays it (web.training.play_turn). Officers see only their own sessions.
+    "training:play": _ALL - {UserRole.auditor},
+    "training:read": _ALL,
 }
 
 # auto_error=False: a missing header falls through to the session cookie, then to one 401 in our shape
