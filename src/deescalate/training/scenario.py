@@ -79,9 +79,13 @@ Topic = Literal["name", "situation", "need", "medication", "family", "injury", "
 TOPICS: tuple[Topic, ...] = typing.get_args(Topic)
 # topics a scenario answers where they fit it (thoughts of self-harm, the noise and lights, how they feel);
 # ``other``: the answer to any question that fits no topic it answers (else the phase line)
-OptionalTopic = Literal["self_harm", "sensory", "feelings", "other"]
+OptionalTopic = Literal["self_harm", "sensory", "feelings", "language", "other"]
 OPTIONAL_TOPICS: tuple[OptionalTopic, ...] = typing.get_args(OptionalTopic)
 FLAGS = ("ems_called", "backup_called", "clinician_called")  # what a call may set besides scene facts
+# names only a reply's ``when`` may use, true for the turn being answered: ``own_language``, the trainee spoke
+# the person's language (Rosa answers Spanish in Spanish, not through the interpreter)
+TURN_NAMES = frozenset({"own_language"})
+Title = Literal["sir", "ma'am", ""]
 EndingKind = Literal[
     "resolved_calmly", "handed_to_clinician", "person_hurt", "force_used", "person_flees", "unresolved"
 ]
@@ -103,6 +107,12 @@ class Person(_Strict):
     # for a person words cannot reach (deaf, no English): what must hold before spoken English does, e.g.
     # "interpreter_on_line"; empty: noticing the condition is enough (the trainee adapts how they speak)
     understood_when: str = ""
+    # topics they answer even before words reach them: a word they know ("English?")
+    understands: tuple[Topic | OptionalTopic, ...] = ()
+    title: Title = ""  # the courtesy that addresses them ("Sir, ...")
+    called: tuple[str, ...] = ()  # other words that address them ("driver", "buddy"), besides their name
+    # said before an answer they have already given ("I told you already."): they remember the scene
+    again: tuple[str, ...] = ("(Slowly, as if for the second time:)",)
 
 
 class Start(_Strict):
@@ -161,6 +171,31 @@ class Notice(_Strict):
     facts: tuple[str, ...] = ()  # scene facts or flags whose coming about fits it
 
 
+class Other(_Strict):
+    """Someone else on the scene the trainee may speak to (the neighbour, the guard, the brother once called):
+    addressed by name, by one of ``called`` or by ``title``, or as the last one who spoke, they answer."""
+
+    name: str
+    role: Literal["bystander", "other"] = "bystander"
+    title: Title = ""
+    called: tuple[str, ...] = ()
+    present: str = ""  # a condition: when they can be spoken to (empty: from the start)
+    family: bool = False  # their name asks the person about family ("where's Michael?")
+    facts: dict[Topic | OptionalTopic, tuple[Answer, ...]] = Field(default_factory=dict)
+    lines: tuple[Answer, ...] = Field(min_length=1)  # what they say to anything their facts do not answer
+    again: tuple[str, ...] = ('"Like I said."',)  # said before an answer they have already given
+
+    @field_validator("facts", mode="before")
+    @classmethod
+    def _fact_forms(cls, value: object) -> object:
+        return {k: _answers(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+    @field_validator("lines", mode="before")
+    @classmethod
+    def _line_forms(cls, value: object) -> object:
+        return _answers(value)
+
+
 def _answers(value: object) -> object:
     """A topic's answers: a list of lines (always) or a list of {when, say}."""
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -187,6 +222,7 @@ class Scenario(_Strict):
     calls: dict[str, Call] = Field(default_factory=dict)
     events: dict[str, SceneEvent] = Field(default_factory=dict)
     notice: Notice = Notice()
+    others: dict[str, Other] = Field(default_factory=dict)
     # per-move changes this scenario makes to the model's defaults: {move: [d_agitation, d_rapport]}
     effects: dict[str, tuple[float, float]] = Field(default_factory=dict)
     endings: tuple[Ending, ...] = Field(min_length=2)
@@ -204,6 +240,11 @@ class Scenario(_Strict):
         """The names a condition may use: the model's state and this scenario's scene facts."""
         return ENDING_NAMES | frozenset(self.scene)
 
+    @property
+    def reply_names(self) -> frozenset[str]:
+        """The names a reply's ``when`` may use: ``names`` and the turn's own (``TURN_NAMES``)."""
+        return self.names | TURN_NAMES
+
     def all_calls(self) -> dict[str, Call]:
         """Backup and EMS can be called everywhere; a scenario adds (or restates) the rest."""
         return {
@@ -214,37 +255,51 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _known_keys(self) -> Scenario:
+        names, replies = self.names, self.reply_names
         for phase in PHASES:
-            if not any(isinstance(line, str) for line in self.lines.get(phase, ())):
-                raise ValueError(f"lines.{phase} needs at least one line that holds whatever the scene")
+            lines = self.lines.get(phase, ())
+            whens = [a.when for a in lines if isinstance(a, Answer)]
+            if any(isinstance(a, str) or not a.when for a in lines):
+                continue
+            for i, when in enumerate(whens):
+                _parse(f"lines.{phase}.{i}.when", when, replies)
+            # some state of the scene where no line's condition holds: the person would have nothing to say
+            if not lines or can_fire("turn >= 0", whens, replies, self.max_turns, self.settle_turns):
+                raise ValueError(
+                    f"lines.{phase} needs at least one line that holds whatever the scene "
+                    "(a line without a condition, or conditions that cover every state)"
+                )
         for key in (*self.responses, *self.effects):
             if key not in MOVES:
                 raise ValueError(f"unknown move {key!r}; moves are {', '.join(MOVES)}")
         missing = [t for t in TOPICS if t not in self.facts]
         if missing:
             raise ValueError(f"facts: the fact sheet has no answer about {', '.join(missing)}")
-        names, settable = self.names, {*FLAGS, *self.scene}
-        conditions = [
-            (f"facts.{t}.{i}.when", a.when) for t, answers in self.facts.items() for i, a in enumerate(answers)
-        ]
-        conditions += [
+        settable = {*FLAGS, *self.scene}
+        said = [(f"facts.{t}.{i}.when", a.when) for t, answers in self.facts.items() for i, a in enumerate(answers)]
+        said += [
             (f"responses.{m}.{i}.when", a.when) for m, answers in self.responses.items() for i, a in enumerate(answers)
         ]
-        conditions += [
+        said += [
             (f"lines.{p}.{i}.when", a.when)
             for p, lines in self.lines.items()
             for i, a in enumerate(lines)
             if isinstance(a, Answer)
         ]
-        conditions += [(f"scene.{k}.when", f.when) for k, f in self.scene.items()]
-        conditions += [("person.understood_when", self.person.understood_when)]
-        conditions += [(f"endings.{i}.when", e.when) for i, e in enumerate(self.endings)]
-        for where, text in conditions:
-            if text:
-                try:
-                    parse_condition(text, names)
-                except ValueError as exc:
-                    raise ValueError(f"{where}: {exc}") from None
+        for k, o in self.others.items():
+            said += [(f"others.{k}.lines.{i}.when", a.when) for i, a in enumerate(o.lines)]
+            said += [(f"others.{k}.facts.{t}.{i}.when", a.when) for t, v in o.facts.items() for i, a in enumerate(v)]
+        states = [(f"scene.{k}.when", f.when) for k, f in self.scene.items()]
+        states += [("person.understood_when", self.person.understood_when)]
+        states += [(f"others.{k}.present", o.present) for k, o in self.others.items()]
+        states += [(f"endings.{i}.when", e.when) for i, e in enumerate(self.endings)]
+        for where, text in said:
+            _parse(where, text, replies)
+        for where, text in states:
+            _parse(where, text, names)
+        for k, o in self.others.items():
+            if "other" not in o.facts and not any(not a.when for a in o.lines):
+                raise ValueError(f"others.{k}.lines needs a line without a condition")
         for i, e in enumerate(self.endings):
             for key in (*e.with_, *e.without):
                 if key not in names:
@@ -275,6 +330,32 @@ class Scenario(_Strict):
                 if a not in kinds:
                     raise ValueError(f"{where}: unknown condition {a!r}; conditions are {', '.join(kinds)}")
         return self
+
+
+def _parse(where: str, text: str, names: frozenset[str]) -> None:
+    if text:
+        try:
+            parse_condition(text, names)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+
+
+def reply_sets(scenario: Scenario) -> list[tuple[str, tuple[str, ...]]]:
+    """Each set of lines the seed chooses among for one reply, with where it is: a phase's lines, one
+    variant of a response, of a fact-sheet answer (the person's or another's), a call's reply, the
+    person's words for an answer given again. The seed must only choose the words: all lines of one set
+    should read the same to the analyzer (``tests/training`` checks it for the bundled scenarios)."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for phase, lines in scenario.lines.items():
+        out.append((f"lines.{phase}", tuple(x for a in lines for x in ((a,) if isinstance(a, str) else a.say))))
+    for where, table in (("responses", scenario.responses), ("facts", scenario.facts)):
+        out += [(f"{where}.{k}.{i}", a.say) for k, answers in table.items() for i, a in enumerate(answers)]
+    out += [(f"calls.{k}.say", c.say) for k, c in scenario.calls.items() if c.say]
+    out.append(("person.again", scenario.person.again))
+    for k, o in scenario.others.items():
+        out += [(f"others.{k}.lines.{i}", a.say) for i, a in enumerate(o.lines)]
+        out += [(f"others.{k}.facts.{t}.{i}", a.say) for t, v in o.facts.items() for i, a in enumerate(v)]
+    return [(where, lines) for where, lines in out if len(lines) > 1]
 
 
 def unreachable_ending(scenario: Scenario) -> tuple[int, str] | None:
