@@ -101,11 +101,13 @@ from dataclasses import dataclass, field, replace
 
 from deescalate.analysis.analyzer import Analyzer
 from deescalate.analysis.context import build_contexts, civilian_name_tokens
-from deescalate.encounter.model import Encounter
+from deescalate.analysis.detectors.base import states_distress
+from deescalate.analysis.text import prepare
+from deescalate.encounter.model import Encounter, Participant, Role, Utterance
 from deescalate.errors import Code, ConfigError
 from deescalate.training.conditions import evaluate, parse_condition
 from deescalate.training.reading import Reading, read_line
-from deescalate.training.scenario import ACTIONS, FLAGS, MOVES, Ending, Phase, Scenario
+from deescalate.training.scenario import ACTIONS, FLAGS, MOVES, Ending, Phase, Scenario, reply_sets
 
 # --- the model as data ------------------------------------------------------------------------------------------
 
@@ -513,3 +515,42 @@ def ending_text(ending: Ending, state: State, declared: frozenset[str] | set[str
     parts += [text.strip() for fact, text in ending.with_.items() if values.get(fact)]
     parts += [text.strip() for fact, text in ending.without.items() if not values.get(fact)]
     return " ".join(p for p in parts if p)
+
+
+# --- how a reply reads ------------------------------------------------------------------------------------------
+
+
+def line_reading(analyzer: Analyzer, text: str, role: Role = Role.subject) -> frozenset[str]:
+    """What the analyzer reads in one reply (said after a neutral officer line): its labels, and whether it
+    states distress (which lets a later brush-off read as a dismissal). The trainee's next words are read
+    in its light."""
+    said = _as_note(text)
+    encounter = Encounter(
+        id="reply",
+        participants=[Participant(id="O", role=Role.officer), Participant(id="R", role=role)],
+        utterances=[
+            Utterance(id="o", speaker="O", start=0.0, text="Okay."),
+            Utterance(id="r", speaker="R", start=2.0, text=said),
+        ],
+    )
+    labels = {f.label for f in analyzer.findings(encounter) if f.utterance_id == "r"}
+    if states_distress(prepare(said).text):
+        labels.add("distress")
+    return frozenset(labels)
+
+
+def unlike_alternatives(scenario: Scenario, analyzer: Analyzer) -> list[tuple[str, str]]:
+    """(where, why) for each set of lines the seed chooses among whose lines read differently (see
+    ``line_reading``): there, the seed would change what the trainee's next words are read as."""
+    out = []
+    for where, lines in reply_sets(scenario):
+        role = Role.bystander if where.startswith("others.") else Role.subject
+        readings = {line: line_reading(analyzer, line, role) for line in lines}
+        if len(set(readings.values())) > 1:
+            parts = [f"{line[:50]!r} reads as {', '.join(sorted(r)) or 'nothing'}" for line, r in readings.items()]
+            out.append((where, "; ".join(parts)))
+    return out
+
+
+def _as_note(reply: str) -> str:
+    return re.sub(r"\(([^()]*)\)", r"[\1]", reply)

@@ -254,10 +254,14 @@ class Reading:
         )
 
     def does(self, cue: str) -> bool:
-        """Whether a sentence that is not a mere offer (a question asking for it is a request: "can we sit
-        him up?") matches ``cue``."""
+        """Whether a sentence that does what ``cue`` names, or asks someone to ("can we sit him up?"),
+        matches it: not an offer if wanted, nor asking whether it is needed ("do you need your inhaler?")."""
         c = _cue(cue)
-        return any(c.matches(list(s.words)) for s in self.sentences if not s.hypothetical)
+        return any(
+            c.matches(list(s.words))
+            for s in self.sentences
+            if not s.hypothetical and not (s.intent == "question" and s.topic == "need")
+        )
 
     def offered(self, cue: str) -> bool:
         """Whether a sentence offers what ``cue`` names, if it is wanted ("do you want me to call him?")."""

@@ -21,6 +21,7 @@ text is composed from what actually happened (``with`` / ``without``).
 
 from __future__ import annotations
 
+import itertools
 import typing
 from pathlib import Path
 from typing import Literal
@@ -135,6 +136,9 @@ class Answer(_Strict):
 
     when: str = ""
     say: tuple[str, ...] = Field(min_length=1)
+    # said at most once: a line that tells something new ("I am DEAF", the guard easing off), never told twice;
+    # once said, the next variant that holds answers
+    once: bool = False
 
 
 class SceneFact(_Strict):
@@ -340,14 +344,36 @@ def _parse(where: str, text: str, names: frozenset[str]) -> None:
             raise ValueError(f"{where}: {exc}") from None
 
 
+def phase_alternatives(scenario: Scenario, phase: Phase) -> list[tuple[str, ...]]:
+    """The sets of a phase's lines the person chooses among: for each combination of its conditional
+    entries that can hold (and the rest not) in some state of the scene, their lines and the unconditional
+    ones."""
+    always = [x for a in scenario.lines.get(phase, ()) if isinstance(a, str) or not a.when for x in _says(a)]
+    conditional = [a for a in scenario.lines.get(phase, ()) if isinstance(a, Answer) and a.when]
+    out = []
+    for chosen in itertools.product((True, False), repeat=len(conditional)):
+        held = [a.when for a, c in zip(conditional, chosen, strict=True) if c]
+        rest = [a.when for a, c in zip(conditional, chosen, strict=True) if not c]
+        when = " and ".join(f"({w})" for w in held) or "turn >= 0"
+        if can_fire(when, rest, scenario.reply_names, scenario.max_turns, scenario.settle_turns):
+            lines = always + [x for a, c in zip(conditional, chosen, strict=True) if c for x in a.say]
+            if lines:
+                out.append(tuple(lines))
+    return out
+
+
+def _says(a: str | Answer) -> tuple[str, ...]:
+    return (a,) if isinstance(a, str) else a.say
+
+
 def reply_sets(scenario: Scenario) -> list[tuple[str, tuple[str, ...]]]:
     """Each set of lines the seed chooses among for one reply, with where it is: a phase's lines, one
     variant of a response, of a fact-sheet answer (the person's or another's), a call's reply, the
     person's words for an answer given again. The seed must only choose the words: all lines of one set
     should read the same to the analyzer (``tests/training`` checks it for the bundled scenarios)."""
     out: list[tuple[str, tuple[str, ...]]] = []
-    for phase, lines in scenario.lines.items():
-        out.append((f"lines.{phase}", tuple(x for a in lines for x in ((a,) if isinstance(a, str) else a.say))))
+    for phase in scenario.lines:
+        out += [(f"lines.{phase}.{i}", lines) for i, lines in enumerate(phase_alternatives(scenario, phase))]
     for where, table in (("responses", scenario.responses), ("facts", scenario.facts)):
         out += [(f"{where}.{k}.{i}", a.say) for k, answers in table.items() for i, a in enumerate(answers)]
     out += [(f"calls.{k}.say", c.say) for k, c in scenario.calls.items() if c.say]
@@ -355,7 +381,13 @@ def reply_sets(scenario: Scenario) -> list[tuple[str, tuple[str, ...]]]:
     for k, o in scenario.others.items():
         out += [(f"others.{k}.lines.{i}", a.say) for i, a in enumerate(o.lines)]
         out += [(f"others.{k}.facts.{t}.{i}", a.say) for t, v in o.facts.items() for i, a in enumerate(v)]
-    return [(where, lines) for where, lines in out if len(lines) > 1]
+    seen: set[frozenset[str]] = set()
+    kept = []
+    for where, lines in out:
+        if len(lines) > 1 and frozenset(lines) not in seen:
+            seen.add(frozenset(lines))
+            kept.append((where, lines))
+    return kept
 
 
 def unreachable_ending(scenario: Scenario) -> tuple[int, str] | None:

@@ -250,6 +250,9 @@ class TrainingSession:
         self._told: set[tuple[str, str, int]] = set()  # (speaker, topic, variant) of each answer given
         self._offers: dict[tuple[str, str], int] = {}  # ("call" | "fact", name): turn of an open offer
         self._said_before: list[tuple[int, str]] = []  # (turn, words as read) of the trainee's turns
+        # the lines of each variant said at most once (``Answer.once``), and those of them said so far
+        self._once = {a.say for a in _all_answers(scenario) if a.once}
+        self._once_said: set[tuple[str, ...]] = set()
 
     @property
     def done(self) -> bool:
@@ -621,6 +624,7 @@ class TrainingSession:
                 shown = self.rng.choice(fresh)
                 recent.append(shown)
                 del recent[:-RECENT]
+                self._once_said.update(say for say in self._once if shown in say)
                 return Pick(shown, options[0])
         return None
 
@@ -632,7 +636,9 @@ class TrainingSession:
 
     def _told_answer(self, party: Party, table: dict[str, Variants], topic: str, values: _Values) -> Pick | None:
         """The answer on ``topic`` from a fact sheet, owned as said before when it was."""
-        found = next(((i, say) for i, (when, say) in enumerate(table.get(topic, [])) if _holds(when, values)), None)
+        found = next(
+            ((i, say) for i, (when, say) in enumerate(table.get(topic, [])) if self._open(when, say, values)), None
+        )
         if found is None:
             return None
         i, say = found
@@ -651,7 +657,7 @@ class TrainingSession:
         asking = any(x.intent == "question" for x in reading.sentences)
         if asking and (answer := self._told_answer(party, party.facts, "other", values)) is not None:
             return answer, "other"
-        lines = tuple(x for when, say in party.lines if _holds(when, values) for x in say)
+        lines = tuple(x for when, say in party.lines if self._open(when, say, values) for x in say)
         return self._fresh(party.pid, lines) or self._again(party, lines), None
 
     def _answer(
@@ -692,12 +698,16 @@ class TrainingSession:
 
     def _phase_line(self, state: State, values: _Values) -> Pick:
         """A line of the person's phase, from those that hold in the scene as it stands."""
-        lines = tuple(x for when, say in self._lines[state.phase] if _holds(when, values) for x in say)
+        lines = tuple(x for when, say in self._lines[state.phase] if self._open(when, say, values) for x in say)
         return self._fresh(PERSON, lines) or self._again(self.parties[0], lines)
 
     def _pick(self, variants: Variants, values: _Values) -> tuple[str, ...]:
         """The lines of the first variant whose condition holds now (none: no lines)."""
-        return next((say for when, say in variants if _holds(when, values)), ())
+        return next((say for when, say in variants if self._open(when, say, values)), ())
+
+    def _open(self, when: ast.expr | None, say: tuple[str, ...], values: _Values) -> bool:
+        """Whether a variant may answer now: its condition holds, and it is not a said-once one said already."""
+        return _holds(when, values) and say not in self._once_said
 
     def _ending(self) -> Ending | None:
         if self.state.turn < self.scenario.settle_turns:
@@ -736,6 +746,16 @@ class TrainingSession:
 
 Variants = list[tuple[ast.expr | None, tuple[str, ...]]]
 _Values = dict[str, float | int | bool | str]
+
+
+def _all_answers(scenario: Scenario) -> list[Answer]:
+    lines = [a for v in scenario.lines.values() for a in v if isinstance(a, Answer)]
+    tables = [
+        scenario.responses.values(),
+        scenario.facts.values(),
+        *(o.facts.values() for o in scenario.others.values()),
+    ]
+    return lines + [a for t in tables for v in t for a in v] + [a for o in scenario.others.values() for a in o.lines]
 
 
 def _holds(when: ast.expr | None, values: _Values) -> bool:
