@@ -131,6 +131,7 @@ class CueBook:
     offer_openings: tuple[tuple[str, ...], ...]  # the same, opening a sentence: "I can ..."
     doings: tuple[_Cue, ...]  # said as done or being done: "I'm calling", "I'll get", "let me"
     perceiving: tuple[tuple[str, ...], ...]  # "I can see ...": what the trainee perceives, never an offer
+    requests: tuple[tuple[str, ...], ...]  # how a question asking someone to do something opens
     languages: dict[str, frozenset[str]]
     small_talk: tuple[_Cue, ...]
     vocabulary: frozenset[str]  # every plain cue word, for correcting typos
@@ -179,6 +180,7 @@ def _book(cues: _Cues) -> CueBook:
         offer_openings=tuple(alt for c in cues.intents.get("offer_opening", ()) for g in _cue(c).groups for alt in g),
         doings=tuple(_cue(c) for c in cues.intents.get("doing", ())),
         perceiving=tuple(alt for c in cues.intents.get("perceiving", ()) for g in _cue(c).groups for alt in g),
+        requests=tuple(alt for c in cues.intents.get("request", ()) for g in _cue(c).groups for alt in g),
         small_talk=tuple(_cue(c) for c in cues.small_talk),
         languages={
             lang: frozenset(w for line in lines for alt in line.split("|") for w in [alt.strip().lower()] if w)
@@ -212,6 +214,7 @@ class Sentence:
     language: str  # "en" unless two or more words of another language (one, after an opening ¿ or ¡)
     hypothetical: bool = False  # offers what is not done yet: "would you like me to call her?", "I can ..."
     small_talk: bool = False  # the weather, the game: about nothing of the scene
+    request: bool = False  # a question that asks someone to do something: "can you turn the music off?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,12 +258,12 @@ class Reading:
 
     def does(self, cue: str) -> bool:
         """Whether a sentence that does what ``cue`` names, or asks someone to ("can we sit him up?"),
-        matches it: not an offer if wanted, nor asking whether it is needed ("do you need your inhaler?")."""
+        matches it: not an offer if wanted, nor a question about it ("do you have your inhaler?")."""
         c = _cue(cue)
         return any(
             c.matches(list(s.words))
             for s in self.sentences
-            if not s.hypothetical and not (s.intent == "question" and s.topic == "need")
+            if not s.hypothetical and (s.intent != "question" or s.request)
         )
 
     def offered(self, cue: str) -> bool:
@@ -328,6 +331,7 @@ def _read(text: str, extra_topics: dict[str, tuple[str, ...]] | None, book: CueB
                     (lang for lang, marks in book.languages.items() if sum(w in marks for w in plain) >= needed), "en"
                 ),
                 hypothetical=_offers(plain, book),
+                request=_opens(plain, book.requests),
                 small_talk=not found_topic
                 and not found_about
                 and any(c.matches(plain) or c.matches(fixed) for c in book.small_talk),
@@ -364,7 +368,9 @@ def _unperceived(words: list[str], book: CueBook) -> list[str]:
 
 
 # words a question may open with before its question word: "Sir, can you hear me?"
-_OPENERS = frozenset("sir ma'am maam miss mister mr mrs ms hey hi hello okay ok so and well please look listen".split())
+_OPENERS = frozenset(
+    "sir ma'am maam miss mister mr mrs ms hey hi hello okay ok so and well please look listen dispatch radio partner".split()
+)
 
 
 def _intent(raw: str, words: list[str], book: CueBook) -> Intent:

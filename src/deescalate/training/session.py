@@ -78,11 +78,12 @@ REPEAT_TURNS = 3  # the trainee's turns a word-for-word repeat is looked for in
 OFFER_TURNS = 2  # an offer made if wanted is carried out within this many turns, or lapses
 SMALL_TALK_DROPS = frozenset({"active_listening", "empathy", "question"})
 # the courtesy that addresses someone, at the start or the end of a sentence
-_OPENING = r"^(?:\W*(?:hey|hi|hello|okay|ok|yes|no|so|well|and|excuse me|sorry)\b[\s,]*)*"
-_TITLES = {
-    title: re.compile(rf"{_OPENING}(?:{words})\b|,\s*(?:{words})\W*$")
-    for title, words in (("sir", r"sir|se[ñn]or|mister"), ("ma'am", r"ma'?am|madam|miss|se[ñn]ora|se[ñn]orita"))
-}
+_OPENING = r"^(?:\W*(?:hey|hi|hello|okay|ok|yes|no|so|well|and|excuse me|sorry|thanks|thank you)\b[\s,]*)*"
+_HONORIFIC = r"(?:(?:mr|mrs|ms|miss|mister)\.?\s+)?"
+# a name closing a sentence after one of these is spoken of, not to: "I'll talk to Dale", "ask Michael"
+_OBJECT_WORDS = frozenset(
+    "to with about from for of and or call ask tell get bring is was see saw than at on by".split()
+)
 ACTION_HELP = "/wait, /step back, /call NAME (/call alone lists them), /write note [words]"
 INSTRUCTOR_HELP = "/inject EVENT, /pause"
 
@@ -167,7 +168,7 @@ class Party:
     pid: str  # their participant id in the transcript
     name: str
     title: str
-    address: re.Pattern[str]  # their name or a word for them, said to them: "Dale, ...", "..., neighbour?"
+    address: Vocative  # their name or a word for them, said to them: "Dale, ...", "..., neighbour?"
     present: ast.expr | None  # when they can be spoken to (None: from the start)
     facts: dict[str, Variants]
     lines: Variants
@@ -470,6 +471,8 @@ class TrainingSession:
                 found -= {"command", "repeated_command", "rapid_commands"}
             if reading.small_talk:
                 found -= SMALL_TALK_DROPS  # "nice weather, huh?" is pleasantry, not listening
+            if action == "write_note":
+                found.discard("rapid_commands")  # a note is read at the reader's pace, never a volley of orders
             moves |= found
             if reading.asked and "question" not in moves:
                 moves.add("question")
@@ -508,9 +511,10 @@ class TrainingSession:
         own = self.scenario.person.language != "en" and self.scenario.person.language in reading.languages
         values = {**state.with_facts(self.declared), "own_language": own}
         replier = party
-        if aside:
+        if aside:  # what a call brings still comes, whoever was spoken to
+            brought = [self._fresh(PERSON, self.calls[k].say) for k in fresh_calls if self.calls[k].say][:1]
             reply, topic = self._other_reply(party, reading, values)
-            aside_text = doing
+            aside_text = doing + (brought[0] or NOTHING) if brought else doing
         else:
             reply, topic = self._answer(step.deltas, step.blocked, state, reading, fresh_calls, values)
             reply, aside_text = doing + reply, NOTHING
@@ -565,12 +569,15 @@ class TrainingSession:
         one who spoke."""
         present = self._present()
         last = next((p for p in present if p.pid == self._last_by), present[0])
+        language = self.scenario.person.language
+        if language != "en" and language in reading.languages:
+            return present[0]  # words in the person's own language are for the one who speaks it
         for sentence in reversed(reading.sentences):
             text = sentence.text.lower().replace("’", "'")
-            named = [p for p in present if p.address.search(text)]
+            named = [p for p in present if p.address.said_to(text)]
             if named:
                 return last if last in named else named[0]
-            title = next((t for t, pattern in _TITLES.items() if pattern.search(text)), None)
+            title = next((t for t, v in _TITLES.items() if v.said_to(text)), None)
             fits = [p for p in present if title and p.title == title]
             if fits:
                 return last if last in fits else fits[0]
@@ -762,14 +769,44 @@ def _holds(when: ast.expr | None, values: _Values) -> bool:
     return when is None or bool(evaluate(when, values))
 
 
-def _address(name: str, called: tuple[str, ...]) -> re.Pattern[str]:
-    """Someone's name (either part, "Mr." or not) or a word for them, said to them: opening a sentence
-    ("Dale, ...", "Hey neighbour, ...") or closing it ("..., Gary?"), not mentioned inside it."""
+@dataclass(frozen=True, slots=True)
+class Vocative:
+    """Words that address someone when said to them: opening a sentence ("Dale, ...", "Hey neighbour,
+    ...", "Sir can you hear me") or closing it ("..., Gary?", "Thank you ma'am."), not spoken of inside
+    it or as an object ("I'll ask Dale")."""
+
+    opening: re.Pattern[str]
+    closing: re.Pattern[str]
+
+    @classmethod
+    def of(cls, words: list[str], *, title: bool = False) -> Vocative:
+        alts = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+        after = r"\b" if title else r"\s*(?:[,.!?;:]|$)"  # a name opening a sentence is set off by a comma
+        return cls(
+            re.compile(rf"{_OPENING}{_HONORIFIC}(?:{alts}){after}"),
+            re.compile(rf"(?:^|(?<=[\s,]))(,?)\s*{_HONORIFIC}(?:{alts})\W*$"),
+        )
+
+    def said_to(self, text: str) -> bool:
+        if self.opening.search(text):
+            return True
+        end = self.closing.search(text)
+        if end is None:
+            return False
+        before = text[: end.start()].split()
+        return bool(end.group(1)) or not before or before[-1].strip(",") not in _OBJECT_WORDS
+
+
+_TITLES = {
+    "sir": Vocative.of(["sir", "señor", "senor", "mister"], title=True),
+    "ma'am": Vocative.of(["ma'am", "maam", "madam", "miss", "señora", "senora", "señorita"], title=True),
+}
+
+
+def _address(name: str, called: tuple[str, ...]) -> Vocative:
+    """Someone's name (either part, "Mr." or not) or a word for them."""
     words = [w for w in re.findall(r"[\w']+", name.lower()) if len(w) > 1]
-    words += [" ".join(c.lower().split()) for c in called]
-    alts = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
-    honorific = r"(?:(?:mr|mrs|ms|miss|mister)\.?\s+)?"
-    return re.compile(rf"{_OPENING}{honorific}(?:{alts})\s*(?:[,.!?;:]|$)|,\s*{honorific}(?:{alts})\W*$")
+    return Vocative.of(words + [" ".join(c.lower().split()) for c in called])
 
 
 def _plain(words: str) -> str:
