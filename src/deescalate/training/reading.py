@@ -74,6 +74,7 @@ _CONTRACTIONS = {
 _TOKEN = re.compile(r"[\wáéíóúñü']+")
 _SENTENCE = re.compile(r"[^.?!;¿¡]+[.?!;]*")
 MIN_TYPO_LENGTH = 4  # shorter words are too easily another word
+MIN_STEM = 3  # "ring" is no form of "r"
 TYPO_RATIO = 0.85
 
 
@@ -90,7 +91,7 @@ class _Cue:
     groups: tuple[tuple[tuple[str, ...], ...], ...]  # every group must match; any alternative in a group
 
     def matches(self, words: list[str]) -> bool:
-        present = frozenset(words)
+        present = frozenset(stem for w in words for stem in _stems(w))
         return all(any(_has(words, alt, present) for alt in group) for group in self.groups)
 
 
@@ -102,7 +103,23 @@ def _has(words: list[str], phrase: tuple[str, ...], present: frozenset[str] = fr
 
 
 def _word_is(word: str, cue: str) -> bool:
-    return word.startswith(cue[:-1]) if cue.endswith("*") else word == cue
+    return word.startswith(cue[:-1]) if cue.endswith("*") else cue in _stems(word)
+
+
+@lru_cache(maxsize=65536)
+def _stems(word: str) -> frozenset[str]:
+    """The word and what it may be an inflection of, so that a cue word matches its forms: "calling" and
+    "called" are "call", "putting" is "put", "giving" is "give", "needs" is "need"."""
+    out = {word}
+    for suffix in ("s", "es", "ed", "d", "ing"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM:
+            base = word[: -len(suffix)]
+            out.add(base)
+            if suffix in ("ing", "ed"):
+                out.add(base + "e")  # giving: give, used: use
+                if len(base) > MIN_STEM and base[-1] == base[-2]:
+                    out.add(base[:-1])  # putting: put, stopped: stop
+    return frozenset(out)
 
 
 def _cue(text: str) -> _Cue:
@@ -300,7 +317,10 @@ def _read_default(text: str, extra: tuple[tuple[str, tuple[str, ...]], ...]) -> 
 def _read(text: str, extra_topics: dict[str, tuple[str, ...]] | None, book: CueBook) -> Reading:
     extra = {k: tuple(_cue(c) for c in v) for k, v in (extra_topics or {}).items()}
     out = []
-    for raw in _SENTENCE.findall(text):
+    for found in _SENTENCE.finditer(text):
+        raw = found.group(0)
+        before = text[: found.start()].rstrip()  # an opening mark ends the text before the sentence
+        opened = before.endswith(("¿", "¡"))
         plain = tokens(raw)
         if not plain:
             continue
@@ -318,13 +338,13 @@ def _read(text: str, extra_topics: dict[str, tuple[str, ...]] | None, book: CueB
             return frozenset(k for k, cues in book.conditions.items() if any(c.matches(words) for c in cues))
 
         # "¿Habla inglés?": the opening mark is Spanish too, so one more word of it is enough
-        needed = 1 if raw.lstrip().startswith(("¿", "¡")) else 2
+        needed = 1 if opened else 2
         found_topic, found_about = topic(plain) or topic(fixed), about(plain) or about(fixed)
         out.append(
             Sentence(
                 text=raw.strip(),
                 words=tuple(plain),
-                intent=_intent(raw, plain, book),
+                intent=_intent(raw, plain, book, asks=before.endswith("¿")),
                 topic=found_topic,
                 about=found_about,
                 language=next(
@@ -369,13 +389,14 @@ def _unperceived(words: list[str], book: CueBook) -> list[str]:
 
 # words a question may open with before its question word: "Sir, can you hear me?"
 _OPENERS = frozenset(
-    "sir ma'am maam miss mister mr mrs ms hey hi hello okay ok so and well please look listen dispatch radio partner".split()
+    "sir ma'am maam miss mister mr mrs ms hey hi hello okay ok so and well please look listen dispatch radio "
+    "partner".split()
 )
 
 
-def _intent(raw: str, words: list[str], book: CueBook) -> Intent:
+def _intent(raw: str, words: list[str], book: CueBook, *, asks: bool = False) -> Intent:
     # a question mark wins: "Is there someone I can call for you?" asks, though it holds "I can"
-    if raw.rstrip().endswith("?") or raw.lstrip().startswith("¿"):
+    if raw.rstrip().endswith("?") or asks:
         return "question"
     if _offers(words, book) or any(c.matches(words) for c in book.doings):
         return "offer"

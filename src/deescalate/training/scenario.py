@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import typing
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -409,7 +410,13 @@ def unreachable_ending(scenario: Scenario) -> tuple[int, str] | None:
 
 def load_scenario(path: Path) -> Scenario:
     where = str(path)
-    text = read_text(path, code=Code.E090, what="scenario file")
+    return _scenario(read_text(path, code=Code.E090, what="scenario file"), where)
+
+
+@lru_cache(maxsize=64)
+def _scenario(text: str, where: str) -> Scenario:
+    """A scenario from its text, checked; kept, so that loading the same file again costs nothing (the
+    YAML reader is slow, and a replay or a test loads the same scenario many times)."""
     data = parse_yaml(text, file=where, code=Code.E091, unique_keys=True, duplicate_code=Code.E099)
     if not isinstance(data, dict):
         raise ConfigError(Code.E091, "a scenario must be a mapping of fields", file=where)

@@ -46,7 +46,7 @@ from deescalate.training.model import (
     parse_condition,
 )
 from deescalate.training.reading import Reading, read_line, tokens
-from deescalate.training.scenario import FLAGS, Answer, Ending, Phase, Scenario
+from deescalate.training.scenario import ACTIONS, FLAGS, Answer, Ending, Phase, Scenario
 from deescalate.training.spoken import SpokenSummary, SpokenTurn, summarize
 
 TRAINEE = "TRAINEE"
@@ -678,7 +678,8 @@ class TrainingSession:
     ) -> tuple[Pick, str | None]:
         """What the person says, and the topic answered if any. In order: their reaction to a raising move,
         not understanding (blocked; a topic they understand is still answered), what a call brings, the
-        answer to the question asked, their response to the strongest move, their neutral answer to a
+        answer to the question asked, their response to what the trainee did (an action), to the strongest
+        move, their neutral answer to a
         question they answer nothing to, their phase line. A line they have just said is not said again
         while another will do."""
         person = self.parties[0]
@@ -695,6 +696,10 @@ class TrainingSession:
                 return self._fresh(PERSON, self.calls[k].say) or self._again(person, self.calls[k].say), None
         if topic is not None and (answer := self._told_answer(person, self._answers, topic, values)) is not None:
             return answer, topic
+        # what the trainee did (a note written, a step back) before how the words around it sounded
+        for action in (m for m in deltas if m in ACTIONS and m not in blocked):
+            if (done := self._pick(self._responses.get(action, []), values)) and (pick := self._fresh(PERSON, done)):
+                return pick, None
         if options and not blocked and (pick := self._fresh(PERSON, options)):
             return pick, None
         # a question that fits nothing they answer ("is it cold out?") gets their neutral answer, in character
