@@ -1,6 +1,7 @@
 """Whoever is spoken to answers: the person, or someone else on the scene (the neighbour, the manager, the
 guard, the brother once he is there), addressed by name, by a word for them, by title, or as the last one
-who spoke; only hostility said to someone else moves the person."""
+who spoke when the words follow up on what they said; only hostility said to someone else moves the
+person."""
 
 from __future__ import annotations
 
@@ -30,6 +31,15 @@ def session(sid: str, *lines: str) -> TrainingSession:
         ("fence-dispute", ("Dale, what happened?",), "And when did the fence go in?", "Dale Okonkwo"),
         ("fence-dispute", ("Dale, what happened?",), "Gary, what's your name?", "Gary Pruitt"),
         ("fence-dispute", ("Dale, what happened?",), "What happened, Mr. Pruitt?", "Gary Pruitt"),
+        # after the manager answered: a follow-up question is his, what only Rosa can answer or a statement hers
+        ("spanish-speaker", ("/call interpreter", "Sir, what happened?"), "And did she say why?", "Tom Hale"),
+        (
+            "spanish-speaker",
+            ("/call interpreter", "Sir, what happened?"),
+            "Is there anything you need?",
+            "Rosa Delgado",
+        ),
+        ("spanish-speaker", ("/call interpreter", "Sir, what happened?"), "You're not in trouble.", "Rosa Delgado"),
         # titles: the one they fit ("sir" the manager, "ma'am" Rosa)
         ("spanish-speaker", (), "Sir, what happened here?", "Tom Hale"),
         ("spanish-speaker", ("Sir, what happened here?",), "Thank you ma'am.", "Rosa Delgado"),

@@ -42,6 +42,8 @@ def holds(s: TrainingSession, fact: str) -> bool:
         ("cannot-breathe", ["Can we sit him up?"], "weight_off", True),  # a request to the others
         ("spanish-speaker", ["I can get an interpreter on the phone if you like."], "interpreter_on_line", False),
         ("spanish-speaker", ["I'm going to call an interpreter so we can talk."], "interpreter_on_line", True),
+        ("veteran-car", ["Your wife called us, she's really worried about you."], "dana_called", False),  # she did
+        ("veteran-car", ["I'm calling your wife Dana now."], "dana_called", True),
         ("veteran-car", ["Would you like me to call Dana?"], "dana_called", False),
         ("veteran-car", ["Would you like me to call Dana?", "Okay, I'm calling her now."], "dana_called", True),
     ],
@@ -80,3 +82,38 @@ def test_session_small_talk_is_neutral_talk(line: str, listening: bool) -> None:
     assert bool(credited) is listening, r.moves
     if not listening:
         assert r.moves == ("talk",)
+
+
+VETERAN_OPENING = [
+    "Sam? Hey, I'm Officer Reyes. I'm going to stay right here by my car, okay?",
+    "Your wife called us, she's really worried about you. How are you holding up?",
+    "That sounds like a lot to carry. I'm sorry, man.",
+    "Sam, I need to ask you something straight up. Are you thinking about killing yourself?",
+]
+
+
+@pytest.mark.parametrize(
+    ("line", "order"),
+    [
+        ("Would you be willing to talk to somebody from the Veterans Crisis Line?", False),  # an offer
+        ("Thanks for being honest with me. I'm not in a hurry. We can just talk.", False),  # it calms
+        ("Would you step out of the truck for me?", True),  # a request frame is still an order
+        ("Step out of the truck.", True),
+    ],
+)
+def test_session_an_offer_or_a_calm_line_is_not_an_order(line: str, order: bool) -> None:
+    _, r = play("veteran-car", *VETERAN_OPENING, line)
+    assert ("command" in r.moves) is order, r.moves
+
+
+@pytest.mark.parametrize(
+    ("line", "noticed"),
+    [
+        ("Were you in the service?", True),
+        ("Did you serve overseas?", True),
+        ("Were you at the service station?", False),
+    ],
+)
+def test_session_asking_about_service_notices_the_veteran(line: str, noticed: bool) -> None:
+    _, r = play("veteran-car", line)
+    assert r.noticed_now is noticed

@@ -37,8 +37,10 @@ say, not how the scene goes).
 
 **Questions and talk.** ``question`` is information asked for (the analyzer's
 ``info_gathering``, or a question about a topic of the fact sheet); ``talk`` is
-words the analyzer finds nothing in and that ask nothing (small talk, a line in
-the person's language): neutral, a little rapport, never silence.
+words the analyzer finds nothing in and that ask nothing (a line in the
+person's language), and small talk (the weather, the game: ``reading``), which
+is never listening, empathy or a question: neutral, a little rapport, never
+silence.
 
 **Hidden conditions** (``Person.hidden``), until *noticed*:
 
@@ -97,6 +99,7 @@ import math
 import re
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from deescalate.analysis.analyzer import Analyzer
@@ -420,9 +423,20 @@ class MoveReader:
     recent: list[tuple[tuple[str, ...], ...]] = field(default_factory=list)  # command clauses of recent turns
     last_commands_only: bool = False
 
-    def read(self, encounter: Encounter, utterance_id: str) -> tuple[str, ...]:
-        """The moves of the utterance ``utterance_id`` (the trainee's, the last one said so far)."""
+    def read(
+        self, encounter: Encounter, utterance_id: str, heard_as_order: Callable[[tuple[str, ...]], bool] | None = None
+    ) -> tuple[str, ...]:
+        """The moves of the utterance ``utterance_id`` (the trainee's, the last one said so far).
+        ``heard_as_order``: whether a command clause (its words) is one the person hears as an order, not an
+        offer or a question about something ("would you be willing to talk to someone?"); a command the
+        learned layer alone finds in a turn that also calms ("I'm not in a hurry. We can just talk.") is
+        no order either."""
         labels, clauses, calm_line = self.labels(encounter, utterance_id)
+        if heard_as_order is not None and "command" in labels:
+            found = bool(clauses)
+            clauses = [c for c in clauses if heard_as_order(c)]
+            if (found and not clauses) or (not found and labels & CALMING_LABELS):
+                labels -= {"command"}
         moves = {LABEL_MOVES[label] for label in labels if label in LABEL_MOVES}
         if clauses:
             earlier = {c for turn in self.recent[-REPEAT_WINDOW:] for c in turn}

@@ -264,14 +264,11 @@ class Reading:
         return self.mentions(cue)
 
     def offers(self, cue: str) -> bool:
-        """Whether a sentence doing something or saying it is done (not asking about it, not offering it
-        if wanted) matches ``cue``: "I'm calling an interpreter", not "I can call one if you like"."""
+        """Whether a sentence in which the trainee does something or says it is being done (not asking
+        about it, not offering it if wanted, not telling what someone else did) matches ``cue``: "I'm
+        calling an interpreter", not "I can call one if you like" nor "your wife called us"."""
         c = _cue(cue)
-        return any(
-            c.matches(list(s.words))
-            for s in self.sentences
-            if s.intent in ("offer", "statement") and not s.hypothetical
-        )
+        return any(c.matches(list(s.words)) for s in self.sentences if s.intent == "offer" and not s.hypothetical)
 
     def does(self, cue: str) -> bool:
         """Whether a sentence that does what ``cue`` names, or asks someone to ("can we sit him up?"),

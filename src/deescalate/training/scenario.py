@@ -15,8 +15,15 @@ Besides its lines, a scenario declares what the person knows (``facts``: the
 answers to a question about their name, situation, need ...), the facts of the
 scene the run can change (``scene``: the knife set down, the interpreter on the
 line), what can be called (``calls``), what an instructor can inject
-(``events``), what notices the hidden condition (``notice``), and endings whose
-text is composed from what actually happened (``with`` / ``without``).
+(``events``), what notices the hidden condition (``notice``), who else is on
+the scene and answers when spoken to (``others``), and endings whose text is
+composed from what actually happened (``with`` / ``without``).
+
+Replies (phase lines, responses, fact-sheet answers) may hold only in a state
+of the scene (``when``; ``own_language``: the trainee spoke the person's
+language this turn) or be told ``once``. The wordings the seed chooses among
+for one reply should read alike to the analyzer (``reply_sets``; the bundled
+scenarios are checked by ``tests/training``).
 """
 
 from __future__ import annotations
@@ -81,7 +88,7 @@ Topic = Literal["name", "situation", "need", "medication", "family", "injury", "
 TOPICS: tuple[Topic, ...] = typing.get_args(Topic)
 # topics a scenario answers where they fit it (thoughts of self-harm, the noise and lights, how they feel);
 # ``other``: the answer to any question that fits no topic it answers (else the phase line)
-OptionalTopic = Literal["self_harm", "sensory", "feelings", "language", "other"]
+OptionalTopic = Literal["self_harm", "sensory", "feelings", "language", "service", "other"]
 OPTIONAL_TOPICS: tuple[OptionalTopic, ...] = typing.get_args(OptionalTopic)
 FLAGS = ("ems_called", "backup_called", "clinician_called")  # what a call may set besides scene facts
 # names only a reply's ``when`` may use, true for the turn being answered: ``own_language``, the trainee spoke

@@ -19,8 +19,27 @@ An instructor's lines take no trainee turn: ``/inject EVENT`` (the scenario's
 ``events``; the person reacts) and ``/pause`` (the scene's state, for the
 instructor; the clock does not run).
 
+Who answers: the one the words are said to. The others on the scene (the
+scenario's ``others``: the neighbour, the manager, the brother once he is
+called) are addressed by name, by a word for them ("neighbour", "security") or
+by title ("sir", "ma'am": the one it fits, or of those the last who spoke),
+opening or closing a sentence. Words that address no one are for the last one
+who spoke when they follow up on it (a question that one can answer: "and then
+what?"), else for the person; words in the person's own language are for the
+person.
+
+What they say: the seed chooses among a reply's wordings; a line just said is
+not said again while another will do; an answer already given is owned as such
+(the person's ``again`` words, "I told you already"), and a line marked
+``once`` (news: "I am DEAF") is told once. What comes about in the scene (a
+call arriving, a fact set) is told the turn it happens, never again.
+
 The transcript is an Encounter (officers ``TRAINEE`` and ``PARTNER``, the
-person subject ``PERSON``) that the analyzer reads like any other.
+person subject ``PERSON``, the others who spoke as bystanders) that the
+analyzer reads like any other. The trainee's words are read against the same
+transcript with each reply in the first wording of its set (``Pick.reading``):
+the wordings of a set read alike, and this way the seed never changes what the
+trainee's words are read as, only what the person is heard to say.
 """
 
 from __future__ import annotations
@@ -464,7 +483,7 @@ class TrainingSession:
             self._add(uid, speaker, t, Pick(said, said), end)
             if spoken is not None:
                 self._spoken[uid] = (n, spoken)
-            found = set(self.reader.read(self.reading_encounter, uid))
+            found = set(self.reader.read(self.reading_encounter, uid, _heard_as_order))
             if reading.asked and all(x.intent == "question" for x in reading.sentences):
                 # "Can I get your name, sir?" asks; the analyzer may read a request frame as a command,
                 # but the person hears a question about a topic, not an order
@@ -512,9 +531,9 @@ class TrainingSession:
         values = {**state.with_facts(self.declared), "own_language": own}
         replier = party
         if aside:  # what a call brings still comes, whoever was spoken to
-            brought = [self._fresh(PERSON, self.calls[k].say) for k in fresh_calls if self.calls[k].say][:1]
+            brought = self._brought(fresh_calls)
             reply, topic = self._other_reply(party, reading, values)
-            aside_text = doing + (brought[0] or NOTHING) if brought else doing
+            aside_text = doing + brought
         else:
             reply, topic = self._answer(step.deltas, step.blocked, state, reading, fresh_calls, values)
             reply, aside_text = doing + reply, NOTHING
@@ -565,8 +584,9 @@ class TrainingSession:
 
     def _addressed(self, reading: Reading) -> Party:
         """Who the words are for: the last sentence that names someone present, or calls them by their
-        title ("sir", "ma'am": the one it fits, or of those it fits the last who spoke), else the last
-        one who spoke."""
+        title ("sir", "ma'am": the one it fits, or of those it fits the last who spoke); else the last one
+        who spoke, when the words follow up on what they said (a question they can answer); else the
+        person."""
         present = self._present()
         last = next((p for p in present if p.pid == self._last_by), present[0])
         language = self.scenario.person.language
@@ -581,7 +601,11 @@ class TrainingSession:
             fits = [p for p in present if title and p.title == title]
             if fits:
                 return last if last in fits else fits[0]
-        return last
+        asking = any(x.intent == "question" for x in reading.sentences)
+        topic = reading.asked
+        if last.key and asking and (topic is None or topic in last.facts or topic not in self._answers):
+            return last  # "And then what?" after the neighbour answered is for the neighbour
+        return present[0]
 
     def _repeat_of(self, words: str) -> int | None:
         """The turn whose words these repeat word for word, among the trainee's last few."""
@@ -621,6 +645,14 @@ class TrainingSession:
         return next((r.state.phase for r in self.history if r.turn == turn and r.injected is None), "crisis")
 
     # -- what the person (or whoever is spoken to) says -----------------------------------------------------------
+    def _brought(self, called: list[str]) -> Pick:
+        """What each call made this turn brings, in order (two calls at once: both arrive)."""
+        out = NOTHING
+        for k in called:
+            if say := self.calls[k].say:
+                out = out + (self._fresh(PERSON, say) or self._again(self.parties[0], say))
+        return out
+
     def _fresh(self, pid: str, options: tuple[str, ...]) -> Pick | None:
         """One of ``options`` not among the speaker's latest lines (at worst, not the very last); None when
         every option was just said."""
@@ -691,9 +723,8 @@ class TrainingSession:
         topic = reading.asked if state.phase != "crisis" else None  # in crisis they cannot take a question in
         if blocked and topic not in self.scenario.person.understands:
             return self._phase_line(state, values), None  # the words did not reach them: their phase line shows it
-        for k in called:
-            if self.calls[k].say:
-                return self._fresh(PERSON, self.calls[k].say) or self._again(person, self.calls[k].say), None
+        if (brought := self._brought(called)).shown:
+            return brought, None
         if topic is not None and (answer := self._told_answer(person, self._answers, topic, values)) is not None:
             return answer, topic
         # what the trainee did (a note written, a step back) before how the words around it sounded
@@ -812,6 +843,13 @@ def _address(name: str, called: tuple[str, ...]) -> Vocative:
     """Someone's name (either part, "Mr." or not) or a word for them."""
     words = [w for w in re.findall(r"[\w']+", name.lower()) if len(w) > 1]
     return Vocative.of(words + [" ".join(c.lower().split()) for c in called])
+
+
+def _heard_as_order(clause: tuple[str, ...]) -> bool:
+    """A command clause the person hears as an order: not an offer made if wanted ("would you be willing
+    to talk to someone?") nor a question about something ("can I get your name?")."""
+    reading = read_line(" ".join(clause))
+    return not reading.asked and not any(s.hypothetical for s in reading.sentences)
 
 
 def _plain(words: str) -> str:
