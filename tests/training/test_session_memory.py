@@ -137,3 +137,12 @@ def test_session_a_written_note_after_an_order_is_not_rapid_commands() -> None:
     assert not isinstance(note, str) and not isinstance(said, str)
     assert "rapid_commands" not in note.moves
     assert "rapid_commands" in said.moves  # said aloud, a second order in a row is a volley
+
+
+def test_session_two_calls_in_one_turn_both_arrive() -> None:
+    sc = scenario("veteran-car")
+    s = TrainingSession(sc, 1)
+    r = turn(s, "I'm calling your wife Dana, and I'm calling the Veterans Crisis Line too.")
+    assert s.state.clinician_called and "dana_called" in s.state.facts
+    for call in ("dana", "crisis team"):
+        assert any(line in r.person for line in sc.calls[call].say), r.person

@@ -117,3 +117,4 @@ def test_session_an_offer_or_a_calm_line_is_not_an_order(line: str, order: bool)
 def test_session_asking_about_service_notices_the_veteran(line: str, noticed: bool) -> None:
     _, r = play("veteran-car", line)
     assert r.noticed_now is noticed
+    assert (r.topic == "service") is noticed  # and he answers about his service, from his fact sheet
