@@ -140,7 +140,7 @@ def test_learned_findings_carry_the_same_evidence_as_rule_findings(
             assert model["probability"] >= model["threshold"]
             if f.rule.startswith("model."):
                 seen_model_only += 1
-                assert f.rule == f"model.{f.label}.v1"
+                assert f.rule == f"model.{f.label}.v{layer.artifact.meta['version']}"
                 assert {"terms", "signals"} <= set(model)
                 assert "learned model" in explain(f)
             else:
@@ -196,7 +196,7 @@ def test_learned_agency_rule_unknown_to_the_model_is_not_vetoed(layer: LearnedLa
 def test_learned_reports_name_the_model_in_use(layer: LearnedLayer, corpus: list[CorpusFile]) -> None:
     analysis = analyze(corpus[0].encounter, Analyzer(model=layer))
     version = layer.model_version
-    assert version.startswith("deescalate-model v1 (sha256 ")
+    assert version.startswith(f"deescalate-model v{layer.artifact.meta['version']} (sha256 ")
     assert json.loads(render(analysis, "json"))["analyzer"]["model"] == version
     assert version in render(analysis, "markdown")
     assert version in render(analysis, "html")

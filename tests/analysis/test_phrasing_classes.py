@@ -64,6 +64,12 @@ CASES: list[tuple[str, str, str, Before, bool]] = [
     ("insult", "O1", "Somebody move the crazy lady off the porch.", (), True),
     ("insult", "O1", "Are you drunk right now, have you had anything tonight?", (), False),
     ("insult", "O1", "Getting ripped off like that would make anybody crazy.", (), False),
+    # names for the person beyond the slur list; the same words as verbs or about an accident are not
+    ("insult", "O1", "Come here, you little freak.", (), True),
+    ("insult", "O1", "Quit being such a coward and step out of the car.", (), True),
+    ("insult", "O1", "Don't freak out, you're okay, I've got you.", (), False),
+    ("insult", "O1", "That was a freak accident, nobody's blaming you.", (), False),
+    ("insult", "O1", "Yelling in a language you're learning, that would freak me out too.", (), False),
     # offers of help asked as questions state a wish to help
     ("empathy", "O1", "Hey, what can I do to help you out right now?", (), True),
     ("empathy", "O1", "Is there anything we can do for you tonight?", (), True),

@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from deescalate.analysis.learned.train import TrainOptions
 from tests.analysis.tiny_corpus import write_tiny_corpus
 from tests.cli.test_cli_convert import assert_one_line_error, run
+
+VERSION = TrainOptions().version  # what `model train` writes without --version
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +43,7 @@ def test_cli_model_train_twice_gives_the_same_bytes(tiny: Path, model: Path, tmp
 def test_cli_model_info_prints_the_card(model: Path) -> None:
     result = run("model", "info", model)
     assert result.returncode == 0, result.stderr
-    assert "Model card: deescalate-model v1" in result.stdout and "| command |" in result.stdout
+    assert f"Model card: deescalate-model v{VERSION}" in result.stdout and "| command |" in result.stdout
 
 
 def test_cli_model_train_with_extra_compares_old_and_new(tiny: Path, model: Path, tmp_path: Path) -> None:
@@ -50,14 +53,14 @@ def test_cli_model_train_with_extra_compares_old_and_new(tiny: Path, model: Path
     )
     assert result.returncode == 0, result.stderr
     assert "held back" in result.stderr
-    assert "old (deescalate-model v1" in result.stdout and "against new" in result.stdout
+    assert f"old (deescalate-model v{VERSION}" in result.stdout and "against new" in result.stdout
     assert "macro F1" in result.stdout
 
 
 def test_cli_eval_with_a_model_file_and_rules_alone(tiny: Path, model: Path) -> None:
     with_model = json.loads(run("eval", tiny, "--model", str(model), "--json").stdout)
     rules = json.loads(run("eval", tiny, "--model", "none", "--json").stdout)
-    assert with_model["model"].startswith("deescalate-model v1") and rules["model"] is None
+    assert with_model["model"].startswith(f"deescalate-model v{VERSION}") and rules["model"] is None
     assert with_model["encounters"] == rules["encounters"] == 5
 
 

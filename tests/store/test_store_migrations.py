@@ -16,10 +16,9 @@ from deescalate.errors import Code, ConfigError
 from deescalate.store.db import alembic_config, make_engine, open_store, upgrade
 from deescalate.store.models import Base, Call
 
-TABLES = {
-    *("premises", "calls", "persons", "call_persons", "flags", "users", "encounters", "findings", "reviews", "jobs"),
-    *("originals", "api_tokens", "audit_log", "audit_head"),
-}
+TABLES = {"premises", "calls", "persons", "call_persons", "flags", "users", "encounters", "findings", "reviews"}
+TABLES |= {"jobs", "briefings", "briefing_points", "briefing_reviews", "training_sessions", "training_turns"}
+TABLES |= {"originals", "api_tokens", "audit_log", "audit_head"}
 
 
 def _differences(engine: Engine) -> list[object]:

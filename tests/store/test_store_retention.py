@@ -22,6 +22,8 @@ from deescalate.store.models import (
     Review,
     StoredEncounter,
     StoredFinding,
+    StoredTrainingSession,
+    TrainingTurn,
 )
 
 NOW = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
@@ -68,6 +70,12 @@ def stored(factory: sessionmaker[Session], engine: Engine) -> dict[str, int]:
                 session, age_days=60, kind=OriginalKind.recording, status=EncounterStatus.queued
             ),
         }
+        for age in (31, 29):  # practice sessions, each with a turn
+            at = NOW - timedelta(days=age)
+            practice = StoredTrainingSession(trainee="olly", scenario="deaf-driver", title="t", seed=1, created_at=at)
+            practice.turns = [TrainingTurn(number=1, line="B: hello", result={}, at=at)]
+            session.add(practice)
+        session.commit()
     for age in (400, 366, 364):
         audit.append(engine, AuditEvent(action="encounter.view", actor="aud"), at=NOW - timedelta(days=age))
     return ids
@@ -76,7 +84,7 @@ def stored(factory: sessionmaker[Session], engine: Engine) -> dict[str, int]:
 def test_retention_dry_run_counts_and_deletes_nothing(factory: sessionmaker[Session], stored: dict[str, int]) -> None:
     with factory() as session:
         plans = {p.kind: p.count for p in retention.plan(session, settings=SETTINGS, now=NOW)}
-        assert plans == {"recording originals": 1, "encounters": 1, "audit rows": 2}
+        assert plans == {"recording originals": 1, "encounters": 1, "training sessions": 1, "audit rows": 2}
         assert _count(session, StoredEncounter) == 5 and audit.verify(session).rows == 3
 
 
@@ -92,6 +100,7 @@ def test_retention_purge_deletes_each_kind_past_its_period(
         assert remaining == set(stored.values()) - {stored["old transcript"]}
         # findings, reviews and the original went with their encounter
         assert _count(session, StoredFinding) == _count(session, Review) == _count(session, Original) == 4
+        assert _count(session, StoredTrainingSession) == _count(session, TrainingTurn) == 1  # the turns went with it
         old = session.get(StoredEncounter, stored["old recording"])
         assert old is not None and old.original is not None and old.original.purged_at is not None
         check = integrity.check(session, old)
@@ -103,7 +112,12 @@ def test_retention_purge_deletes_each_kind_past_its_period(
         newest = audit.search(session, limit=1)[0]
     assert result.rows == 2  # the view younger than a year, and the purge's own row
     assert newest["action"] == "purge" and newest["actor"] == "cli:ops"
-    assert newest["detail"]["counts"] == {"recording originals": 1, "encounters": 1, "audit rows": 2}
+    assert newest["detail"]["counts"] == {
+        "recording originals": 1,
+        "encounters": 1,
+        "training sessions": 1,
+        "audit rows": 2,
+    }
 
 
 def test_retention_purge_again_finds_nothing_more(
@@ -111,7 +125,7 @@ def test_retention_purge_again_finds_nothing_more(
 ) -> None:
     retention.purge(engine, settings=SETTINGS, actor="cli:ops", remote=None, now=NOW)
     again = retention.purge(engine, settings=SETTINGS, actor="cli:ops", remote=None, now=NOW)
-    assert {p.kind: p.count for p in again} == {"recording originals": 0, "encounters": 0, "audit rows": 0}
+    assert {p.count for p in again} == {0}
     with factory() as session:
         assert audit.verify(session).rows == 3  # each purge is recorded, even one that found nothing
 

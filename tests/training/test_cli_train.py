@@ -49,9 +49,19 @@ def test_cli_train_script_plays_and_writes_the_debrief(tmp_path: Path) -> None:
     assert f"wrote {html}" in result.stderr
     assert data["ending"] == {"kind": "resolved_calmly", "text": "He catches his bus.", "turn": 4}
 
-    again = run("train", scenario, "--script", moves, "--seed", "3", "--out", tmp_path / "again")
-    assert json.loads((tmp_path / "again" / "tiny-seed3-debrief.json").read_text("utf-8")) == data
+    # the same scenario and seed again, into the same folder: written beside the first, never over it
+    first = html.read_bytes()
+    again = run("train", scenario, "--script", moves, "--seed", "3", "--out", out_dir)
+    assert json.loads((out_dir / "tiny-seed3-debrief-2.json").read_text("utf-8")) == data
+    assert f"wrote {out_dir / 'tiny-seed3-debrief-2.html'}" in again.stderr
+    assert html.read_bytes() == first
     assert again.stdout == result.stdout  # same seed, same run
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "tiny-seed3-debrief-2.html",
+        "tiny-seed3-debrief-2.json",
+        "tiny-seed3-debrief.html",
+        "tiny-seed3-debrief.json",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -73,3 +73,70 @@ def test_reading_intent(line: str, intent: str) -> None:
 )
 def test_reading_language(line: str, language: str) -> None:
     assert language in read_line(line).languages
+
+
+@pytest.mark.parametrize(
+    ("line", "language"),
+    [("¿Habla inglés?", "es"), ("¿Okay?", "en"), ("¡Hola!", "es"), ("Do you speak English?", "en")],
+)
+def test_reading_one_spanish_word_after_an_opening_mark_is_spanish(line: str, language: str) -> None:
+    assert read_line(line).languages == {language}
+
+
+@pytest.mark.parametrize(
+    ("line", "offer"),
+    [
+        ("I can call a clinician if you want.", True),
+        ("Do you want me to call your brother?", True),
+        ("Would you like some water?", True),
+        ("Maybe we could get your mom over here.", True),
+        ("I'm going to call an interpreter so we can talk.", False),  # "we can" here is a purpose
+        ("I can see a bracelet on your wrist.", False),  # perceiving is no offer
+        ("I'm calling the crisis team now.", False),
+        ("Let me get your inhaler.", False),
+    ],
+)
+def test_reading_offers_made_if_wanted(line: str, offer: bool) -> None:
+    assert any(s.hypothetical for s in read_line(line).sentences) is offer
+
+
+@pytest.mark.parametrize(
+    ("line", "asks"),
+    [
+        ("Can you turn the music off?", True),
+        ("Dispatch, could you send the language line?", True),
+        ("Can we sit him up?", True),
+        ("Do you have your inhaler?", False),  # asks about it
+        ("Is the music too loud?", False),
+    ],
+)
+def test_reading_requests_ask_someone_to_do_something(line: str, asks: bool) -> None:
+    assert read_line(line).sentences[-1].request is asks
+
+
+@pytest.mark.parametrize(
+    ("line", "small_talk"),
+    [
+        ("Nice weather today, huh?", True),
+        ("How about them Cowboys?", True),
+        ("Did you see the game last night?", True),
+        ("Nice weather. What happened here?", False),  # then a question about the scene
+        ("Is it too loud in here?", False),  # about the scene's noise, not the weather
+        ("How about I call your mom?", False),  # an offer about family
+    ],
+)
+def test_reading_small_talk(line: str, small_talk: bool) -> None:
+    assert read_line(line).small_talk is small_talk
+
+
+@pytest.mark.parametrize(
+    ("line", "offered"),
+    [
+        ("I'm calling the crisis team.", True),
+        ("I called the crisis team.", True),
+        ("I'm putting your music on.", False),  # "music" is no call cue
+        ("I'll be calling nobody.", False),
+    ],
+)
+def test_reading_cue_words_match_their_forms(line: str, offered: bool) -> None:
+    assert read_line(line).offers("crisis team + call") is offered

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from deescalate.training.scenario import load_scenario
+from deescalate.training.scenario import load_scenario, phase_alternatives
 from deescalate.training.session import TrainingSession
 from tests.training.test_scenarios import IDS, scenario_path
 
@@ -13,7 +13,7 @@ PHRASINGS = {
     "name": [
         "What's your name?",
         "Who am I talking to?",
-        "Can I get your name, sir?",
+        "Can I get your name, {title}?",  # the person's own title: "sir" to Rosa asks the manager
         "What do people call you?",
         "whats ur nmae?",
     ],
@@ -43,6 +43,7 @@ def ask(sid: str, question: str, seed: int = 1) -> tuple[str | None, str, set[st
     sc = load_scenario(scenario_path(sid))
     session = TrainingSession(sc, seed)
     session.turn(OPENERS.get(sid, "Hi, I'm Officer Grant with the city police. I'm here to help."))
+    question = question.format(title=sc.person.title or "please")
     r = session.turn(f"/write note {question}" if sid in WRITTEN else question)
     return r.topic, r.person, {line for answers in sc.facts.values() for a in answers for line in a.say}
 
@@ -80,7 +81,7 @@ def test_session_answers_follow_the_scene() -> None:
     spoken = TrainingSession(sc, 1)
     r = spoken.turn("What's your name?")
     assert r.topic is None and r.blocked
-    assert r.person in sc.lines[r.state.phase]
+    assert any(r.person in lines for lines in phase_alternatives(sc, r.state.phase))
 
 
 def test_session_spanish_in_spanish_is_understood() -> None:

@@ -5,16 +5,21 @@ debrief what the script still held."""
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from deescalate.training.debrief import Debrief
 from deescalate.training.scenario import load_scenario
-from deescalate.training.session import TrainingSession
+from deescalate.training.session import TrainingSession, read_script
 from tests.training.test_scenarios import IDS, scenario_path, script
 
 SEEDS = range(1, 21)  # the report measures 100; 20 keep the suite quick
+FREE_SEEDS = range(1, 41)
 SHARE = 0.95
+# free play: lines written from the call text alone, as an ordinary trainee would (a good, a poor and a
+# mixed run per scenario), not from the scenario files
+FREE = sorted((Path(__file__).parent / "scripts" / "free").glob("*.txt"))
 
 
 def ending_of(sid: str, kind: str, seed: int) -> str | None:
@@ -32,6 +37,28 @@ def test_session_same_performance_same_ending(sid: str, kind: str) -> None:
     endings = Counter(ending_of(sid, kind, seed) for seed in SEEDS)
     _, most = endings.most_common(1)[0]
     assert most / len(SEEDS) >= SHARE, dict(endings)
+
+
+def test_session_every_scenario_has_free_scripts_of_each_kind() -> None:
+    assert {p.name for p in FREE} == {f"{sid}.{kind}.txt" for sid in IDS for kind in ("good", "poor", "mixed")}
+
+
+@pytest.mark.parametrize("path", FREE, ids=lambda p: p.stem)
+def test_session_free_play_same_ending_whatever_the_seed(path: Path) -> None:
+    """The seed chooses among the person's wordings; a wording must never change what the trainee's next
+    words are read as, so the same free script ends the same way for (nearly) every seed."""
+    sc = load_scenario(scenario_path(path.name.split(".")[0]))
+    lines = [line for _, line in read_script(path)]
+    endings: Counter[str | None] = Counter()
+    for seed in FREE_SEEDS:
+        session = TrainingSession(sc, seed)
+        for line in lines:
+            if session.done:
+                break
+            session.play(line)
+        endings[session.ending.kind if session.ending else None] += 1
+    _, most = endings.most_common(1)[0]
+    assert most / len(FREE_SEEDS) >= SHARE, dict(endings)
 
 
 @pytest.mark.parametrize("sid", IDS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +104,30 @@ def example_with(**changes: Any) -> bytes:
     data = json.loads(EXAMPLE.read_text())
     data.update(changes)
     return json.dumps(data).encode()
+
+
+@dataclass(frozen=True)
+class Shared:
+    """One application for a whole test module (SQLite), with every fixture user's Authorization headers: for
+    tables of cases that each check what one request does, where a fresh store per case costs more than it shows."""
+
+    app: FastAPI
+    client: TestClient
+    headers: dict[str, dict[str, str]]
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        url = f"sqlite:///{tmp_path_factory.mktemp('shared')}/store.db"
+        factory = open_store(url)
+        with factory() as session:
+            for name, role in USERS.items():
+                create_user(session, username=name, role=role, password=PASSWORD, unit="North")
+        factory.kw["bind"].dispose()
+        application = create_app(replace(Settings(), database_url=url, secret_key=SECRET))
+        with TestClient(application) as client:
+            headers = {name: {"Authorization": f"Bearer {token_for(client, name)}"} for name in USERS}
+            yield Shared(application, client, headers)
+        application.state.sessions.kw["bind"].dispose()

@@ -6,6 +6,8 @@ test_roles_table_covers_every_route, and an entry for a route that is gone fails
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -25,7 +27,16 @@ ROLES = (ADMIN, SUPERVISOR, TRAINER, OFFICER, AUDITOR)
 EVERYONE = frozenset(ROLES)
 READERS = frozenset({ADMIN, SUPERVISOR, OFFICER, AUDITOR})  # encounters: each sees only what is theirs to see
 REVIEWERS = frozenset({ADMIN, SUPERVISOR})
+NOT_AUDITOR = EVERYONE - {AUDITOR}  # briefing writes to the records store; practice is played: the auditor only reads
 OPEN = None  # no sign-in asked
+CALLS = itertools.count(1)
+
+
+def _call() -> dict[str, Any]:
+    """A call to brief, its own number each time (a repeated number is one call updated)."""
+    return {"number": f"26-{next(CALLS):06d}", "received_at": "2026-03-01T12:00:00+00:00", "type_text": "Welfare check",
+            "address": "418 Garland Ave", "narrative": "Neighbour worried, no weapons."}  # fmt: skip
+
 
 # (method, path) -> (who may, the request's parts). Paths fill {encounter_id}, {finding_id}, {job_id}, {username}.
 TABLE: dict[tuple[str, str], tuple[frozenset[str] | None, dict[str, Any]]] = {
@@ -59,6 +70,31 @@ TABLE: dict[tuple[str, str], tuple[frozenset[str] | None, dict[str, Any]]] = {
     ("GET", "/api/v1/docs"): (OPEN, {}),
     ("GET", "/docs/oauth2-redirect"): (OPEN, {}),
     ("GET", "/static"): (OPEN, {"path": "/static/app.css"}),
+    ("GET", "/briefings"): (EVERYONE, {}),
+    ("POST", "/briefings"): (NOT_AUDITOR, {"data": lambda: {"call": json.dumps(_call())}}),
+    ("GET", "/briefings/{briefing_id}"): (EVERYONE, {}),
+    ("POST", "/briefings/{briefing_id}/points/{point_id}/review"): (
+        REVIEWERS | {TRAINER},
+        {"data": {"decision": "confirm"}},
+    ),
+    ("POST", "/api/v1/briefings"): (NOT_AUDITOR, {"json": _call}),
+    ("GET", "/api/v1/briefings"): (EVERYONE, {}),
+    ("GET", "/api/v1/briefings/{briefing_id}"): (EVERYONE, {}),
+    ("POST", "/api/v1/briefings/{briefing_id}/points/{point_id}/review"): (
+        REVIEWERS | {TRAINER},
+        {"json": {"decision": "dispute"}},
+    ),
+    ("GET", "/training"): (EVERYONE, {}),
+    ("POST", "/training/sessions"): (NOT_AUDITOR, {"data": {"scenario": "deaf-driver", "seed": "1"}}),
+    ("GET", "/training/sessions/{session_id}"): (EVERYONE, {}),  # olly's session: olly, and all but officers
+    ("POST", "/training/sessions/{session_id}/turns"): (NOT_AUDITOR, {"data": {"text": "hello"}, "own": True}),
+    ("POST", "/training/sessions/{session_id}/end"): (NOT_AUDITOR, {"own": True}),
+    ("GET", "/api/v1/training/scenarios"): (EVERYONE, {}),
+    ("POST", "/api/v1/training/sessions"): (NOT_AUDITOR, {"json": {"scenario": "deaf-driver", "seed": 1}}),
+    ("GET", "/api/v1/training/sessions"): (EVERYONE, {}),
+    ("GET", "/api/v1/training/sessions/{session_id}"): (EVERYONE, {}),
+    ("POST", "/api/v1/training/sessions/{session_id}/turns"): (NOT_AUDITOR, {"json": {"text": "hello"}, "own": True}),
+    ("POST", "/api/v1/training/sessions/{session_id}/end"): (NOT_AUDITOR, {"own": True}),
 }
 
 
@@ -103,7 +139,18 @@ def ids(app: FastAPI, client: TestClient) -> dict[str, Any]:
         session.commit()
         job_ids = {"job_id": job.id, "job_encounter_id": recording.id}
     first = encounter["findings"][0]["id"]  # type: ignore[index]
-    return {"encounter_id": encounter["id"], "finding_id": first, "username": "oscar", **job_ids}
+    briefing = client.post("/api/v1/briefings", headers=admin, json=_call()).json()
+    olly = {"Authorization": f"Bearer {token_for(client, OFFICER)}"}
+    practice = client.post("/api/v1/training/sessions", headers=olly, json={"scenario": "deaf-driver", "seed": 1})
+    return {
+        "encounter_id": encounter["id"],
+        "finding_id": first,
+        "username": "oscar",
+        "briefing_id": briefing["id"],
+        "point_id": briefing["points"][0]["id"],
+        "session_id": practice.json()["id"],
+        **job_ids,
+    }
 
 
 def _request(
@@ -112,7 +159,7 @@ def _request(
     method, path = key
     values = {**ids, "encounter_id": ids["job_encounter_id"]} if parts.get("job") else ids
     url = parts.get("path") or path.format(**values)
-    kwargs: dict[str, Any] = {k: v for k, v in parts.items() if k in ("data", "json", "params")}
+    kwargs: dict[str, Any] = {k: v() if callable(v) else v for k, v in parts.items() if k in ("data", "json", "params")}
     if parts.get("csrf"):  # the sign-in form carries the CSRF token of the session its page began
         token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
         kwargs["data"] = {**kwargs["data"], "csrf_token": token.group(1) if token else ""}
@@ -135,11 +182,22 @@ def test_roles_every_guarded_route_asks_the_role_table_once(app: FastAPI) -> Non
         assert len([p for p in asked if p]) == 1, f"{route.path} asks the role table {asked}"
 
 
+def _own_session(client: TestClient, headers: dict[str, str]) -> int:
+    """A practice session the requester started: only its trainee plays it (web.training.play_turn)."""
+    started = client.post("/api/v1/training/sessions", headers=headers, json={"scenario": "deaf-driver", "seed": 1})
+    assert started.status_code == 201, started.text
+    session_id: int = started.json()["id"]
+    return session_id
+
+
 def _walk(client: TestClient, ids: dict[str, Any]) -> Iterator[tuple[tuple[str, str], str, int, str]]:
     tokens = {role: token_for(client, role) for role in ROLES}
     for key, (allowed, parts) in TABLE.items():
         for role in ROLES if allowed is not OPEN else ():
-            response = _request(client, key, parts, ids, {"Authorization": f"Bearer {tokens[role]}"})
+            headers = {"Authorization": f"Bearer {tokens[role]}"}
+            own = parts.get("own") and role in allowed
+            values = {**ids, "session_id": _own_session(client, headers)} if own else ids
+            response = _request(client, key, parts, values, headers)
             yield key, role, response.status_code, response.text
             if key == ("POST", "/api/v1/auth/revoke") and response.status_code == 200:
                 tokens[role] = token_for(client, role)  # it revoked the token it came with

@@ -92,11 +92,5 @@ def purge_command(
             markup=False,
             highlight=False,
         )
-    out.print(
-        f"training sessions: none in this store (the simulator writes files; "
-        f"keep them {settings.retention_training_days} days)",
-        markup=False,
-        highlight=False,
-    )
     if not dry_run:
         err.print("recorded in the audit trail as a 'purge' row", markup=False)

@@ -40,7 +40,7 @@ def train_command(
         str, typer.Option("--base", help="The model to compare against on held-back files ('default': bundled).")
     ] = "default",
     seed: Annotated[int, typer.Option("--seed", help="Same corpus and seed, same file.")] = 1,
-    version: Annotated[int, typer.Option("--version", help="Version number written into the model.")] = 1,
+    version: Annotated[int, typer.Option("--version", help="Version number written into the model.")] = 2,
     c: Annotated[float, typer.Option("--c", help="Inverse regularization strength of the linear models.")] = 3.0,
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds (grouped by writer).")] = 4,
     cv: Annotated[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 from typing import Annotated
@@ -100,12 +101,16 @@ def train_command(
         if isinstance(r, str):  # /pause: the scene for the instructor
             out.print(f"[instructor] {r}", style="dim", markup=False, highlight=False)
             return
-        out.print(Text.assemble((f"{loaded.person.name}: ", "bold magenta"), r.person or "…"))
+        if r.aside:  # what the person did while someone else was spoken to
+            out.print(Text.assemble((f"{loaded.person.name}: ", "bold magenta"), r.aside))
+        out.print(Text.assemble((f"{r.by or loaded.person.name}: ", "bold magenta"), r.person or "…"))
         if r.injected:
             return
         moves = ", ".join(m.replace("_", " ") for m in r.moves)
         state = f"  [{moves}]  agitation {r.state.agitation:.1f}  rapport {r.state.rapport:.1f}  {r.state.phase}"
         extra = ("  (noticed)" if r.noticed_now else "") + (f"  (now: {', '.join(r.facts_now)})" if r.facts_now else "")
+        extra += f"  (said again: turn {r.repeat_of})" if r.repeat_of else ""
+        extra += f"  (said to {r.by})" if r.by and r.by != loaded.person.name else ""
         out.print(state + extra, style="dim", markup=False, highlight=False)
 
     def who(r: TurnResult | str) -> str:
@@ -176,11 +181,21 @@ def train_command(
     debrief = Debrief(loaded, session)
     out.print()
     out.print(debrief.to_rich())
-    html_path = out_dir / f"{debrief.file_stem()}.html"
-    json_path = out_dir / f"{debrief.file_stem()}.json"
+    html_path, json_path = _unused(out_dir, debrief.file_stem())
     write_atomic(html_path, debrief.to_html())
     write_atomic(json_path, debrief.to_json())
     err.print(f"wrote {html_path} and {json_path}", markup=False, highlight=False)
+
+
+def _unused(folder: Path, stem: str) -> tuple[Path, Path]:
+    """The debrief's HTML and JSON paths: STEM, or STEM-2, STEM-3 ... where an earlier run (the same
+    scenario and seed) has written its own, which is never overwritten."""
+    for n in itertools.count(1):
+        name = stem if n == 1 else f"{stem}-{n}"
+        html, data = folder / f"{name}.html", folder / f"{name}.json"
+        if not html.exists() and not data.exists():
+            return html, data
+    raise AssertionError("unreachable")  # itertools.count never ends
 
 
 def _writable(folder: Path) -> None:

@@ -279,6 +279,86 @@ class Job(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+# Briefings and practice in the web application (migration 0006). A briefing keeps the document as it was
+# produced (history is measured from the call's time, so it would not come out the same later), its reviewable
+# points and people's reviews of them; a training session keeps its seed and every turn as played, so a restart
+# replays it to where it stood.
+
+
+class StoredBriefing(Base):
+    __tablename__ = "briefings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # the call as stored in the records store; kept when a rebuilt store (demo-data --replace) deletes the call
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"), index=True)
+    call_number: Mapped[str] = mapped_column(String(64), index=True)
+    created_by: Mapped[str] = mapped_column(String(80))  # a username
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    source_name: Mapped[str] = mapped_column(String(255))  # the uploaded file's name, or "pasted call"
+    stored: Mapped[dict[str, object]] = mapped_column(JSON)  # what storing the call did: outcome, message
+    briefing: Mapped[dict[str, object]] = mapped_column(JSON)  # Briefing.to_json_dict(), as `deescalate brief`
+    points: Mapped[list[BriefingPoint]] = relationship(
+        back_populates="briefing", cascade="all, delete-orphan", order_by="BriefingPoint.id"
+    )
+
+
+class BriefingPoint(Base):
+    """One reviewable statement of a briefing: a caution, a question's answer, the triage, a resource."""
+
+    __tablename__ = "briefing_points"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    briefing_id: Mapped[int] = mapped_column(ForeignKey("briefings.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # caution, answer, triage, resource
+    text: Mapped[str] = mapped_column(Text)
+    rule: Mapped[str | None] = mapped_column(String(120))  # the triage or resource rule that made it
+    status: Mapped[str] = mapped_column(String(16), default=FindingStatus.pending.value)  # a FindingStatus value
+    briefing: Mapped[StoredBriefing] = relationship(back_populates="points")
+    reviews: Mapped[list[BriefingReview]] = relationship(
+        back_populates="point", cascade="all, delete-orphan", order_by="BriefingReview.id"
+    )
+
+
+class BriefingReview(Base):
+    __tablename__ = "briefing_reviews"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("briefing_points.id", ondelete="CASCADE"), index=True)
+    reviewer: Mapped[str] = mapped_column(String(80))
+    decision: Mapped[str] = mapped_column(String(16))  # "confirm" or "dispute"
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    point: Mapped[BriefingPoint] = relationship(back_populates="reviews")
+
+
+class StoredTrainingSession(Base):
+    __tablename__ = "training_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trainee: Mapped[str] = mapped_column(String(80), index=True)  # a username
+    scenario: Mapped[str] = mapped_column(String(80))  # a bundled scenario id
+    title: Mapped[str] = mapped_column(String(200))
+    seed: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ending: Mapped[str | None] = mapped_column(String(32))  # the ending's kind, or "stopped"
+    debrief: Mapped[dict[str, object] | None] = mapped_column(JSON)  # Debrief.to_json_dict(), once ended
+    plot_svg: Mapped[str | None] = mapped_column(Text)  # the debrief's agitation and rapport picture
+    turns: Mapped[list[TrainingTurn]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="TrainingTurn.number"
+    )
+
+
+class TrainingTurn(Base):
+    __tablename__ = "training_turns"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, ...: the order they were played in
+    line: Mapped[str] = mapped_column(Text)  # as TrainingSession.play takes it ("B: ...", "/call ems")
+    result: Mapped[dict[str, object]] = mapped_column(JSON)  # what the trainee was shown: reply, moves, state
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    session: Mapped[StoredTrainingSession] = relationship(back_populates="turns")
+
+    # two requests taking the same next turn: the second insert fails instead of forking the session
+    __table_args__ = (UniqueConstraint("session_id", "number", name="uq_training_turns_session_number"),)
+
+
 # Evidence, API tokens and the audit trail (migration 0007).
 
 

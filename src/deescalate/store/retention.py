@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 from deescalate.settings import Settings
 from deescalate.store import audit
 from deescalate.store.audit import AuditEvent
-from deescalate.store.models import EncounterStatus, Job, Original, OriginalKind, StoredEncounter
+from deescalate.store.models import (
+    EncounterStatus,
+    Job,
+    Original,
+    OriginalKind,
+    StoredEncounter,
+    StoredTrainingSession,
+)
 
 # a recording's original is kept while its encounter still waits for the worker, whatever its age
 _FINISHED = (EncounterStatus.analysed.value, EncounterStatus.failed.value)
@@ -51,6 +58,19 @@ def _purge_encounters(locked: audit.Chain, cutoff: datetime, _now: datetime) -> 
     """Findings, reviews, jobs and originals go with their encounter (foreign keys ON DELETE CASCADE)."""
     count = _count_encounters(locked.conn, cutoff)
     locked.conn.execute(delete(StoredEncounter).where(_old_encounters(cutoff)))
+    return count
+
+
+def _count_training(bind: Connection | Session, cutoff: datetime) -> int:
+    return _scalar(
+        bind, select(func.count()).select_from(StoredTrainingSession).where(StoredTrainingSession.created_at < cutoff)
+    )
+
+
+def _purge_training(locked: audit.Chain, cutoff: datetime, _now: datetime) -> int:
+    """A practice session goes with its turns (ON DELETE CASCADE)."""
+    count = _count_training(locked.conn, cutoff)
+    locked.conn.execute(delete(StoredTrainingSession).where(StoredTrainingSession.created_at < cutoff))
     return count
 
 
@@ -91,11 +111,10 @@ KINDS = (
     # recordings first: an encounter purged in the same run takes its recording with it, counted once
     Kind("recording originals", "retention_recordings_days", _count_recordings, _purge_recordings),
     Kind("encounters", "retention_encounters_days", _count_encounters, _purge_encounters),
+    Kind("training sessions", "retention_training_days", _count_training, _purge_training),
     # last, so the row recording this purge follows every deletion it counts
     Kind("audit rows", "retention_audit_days", audit.count_before, _purge_audit),
 )
-# Training sessions have a period (retention_training_days) but no table in this store yet: the simulator writes its
-# sessions to files. A table for them joins KINDS with its count and purge.
 
 
 @dataclass(frozen=True, slots=True)

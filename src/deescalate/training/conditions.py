@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import itertools
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 PHASES = ("trigger", "escalation", "crisis", "recovery")
@@ -103,6 +104,13 @@ MAX_CASES = 200_000  # beyond this many combinations, give the ending the benefi
 
 
 def can_fire(when: str, earlier: Iterable[str], names: frozenset[str], max_turns: int, settle_turns: int = 1) -> bool:
+    """Whether some state makes ``when`` true while every ``earlier`` condition is false (see ``_can_fire``;
+    the answer is kept: every load of a scenario asks the same questions)."""
+    return _can_fire(when, tuple(earlier), names, max_turns, settle_turns)
+
+
+@lru_cache(maxsize=4096)
+def _can_fire(when: str, earlier: tuple[str, ...], names: frozenset[str], max_turns: int, settle_turns: int) -> bool:
     """Whether some state makes ``when`` true while every ``earlier`` condition is false.
 
     Each name used is tried at the values where a condition can change (every number the conditions

@@ -288,6 +288,9 @@ class Debrief:
                     "harm": r.state.harm,
                     "force_risk": r.state.force_risk,
                     "person": r.person,
+                    "by": r.by or self.scenario.person.name,
+                    "aside": r.aside,
+                    "repeat_of": r.repeat_of,
                     **(
                         {}
                         if r.spoken is None
@@ -527,7 +530,8 @@ class Debrief:
             f'<tr id="turn-{r.turn}"><td class=num>{r.turn}</td><td>{fmt_time(r.t)}</td>'
             f"<td>{e(r.text) or '<i>silence</i>'}"
             f'<div class="muted">{e(", ".join(m.replace("_", " ") for m in r.moves))}'
-            f"{' (not understood)' if r.blocked else ''}</div></td><td>{e(r.person)}</td>"
+            f"{' (not understood)' if r.blocked else ''}{_turn_note(r, self.scenario.person.name)}</div></td>"
+            f"<td>{_reply_html(r, self.scenario.person.name)}</td>"
             f"<td class=num>{r.state.agitation:.1f}</td><td class=num>{r.state.rapport:.1f}</td>"
             f"<td>{e(r.state.phase)}</td></tr>"
             for r in self.history
@@ -603,6 +607,19 @@ class Debrief:
     # -- files --------------------------------------------------------------------------------------------------
     def file_stem(self) -> str:
         return f"{self.scenario.id}-seed{self.session.seed}-debrief"
+
+
+def _turn_note(r: TurnResult, person: str) -> str:
+    said_to = f" (said to {r.by})" if r.by and r.by != person else ""
+    return said_to + (f" (said again: turn {r.repeat_of})" if r.repeat_of else "")
+
+
+def _reply_html(r: TurnResult, person: str) -> str:
+    """The reply, named when someone other than the person gave it, after what the person did meanwhile."""
+    if not r.by or r.by == person:
+        return e(r.person)
+    aside = f"{e(person)}: {e(r.aside)}<br>" if r.aside else ""
+    return f"{aside}<b>{e(r.by)}</b>: {e(r.person)}"
 
 
 def e(value: object) -> str:

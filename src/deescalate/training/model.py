@@ -22,8 +22,9 @@ full rapport.
 on the trainee's words (``LABEL_MOVES``), the derived moves
 ``repeated_command`` (a command clause with the same words as one in the last
 2 trainee turns that gave commands, or earlier in the same turn),
-``rapid_commands`` (3 or more command clauses in one turn, or a second
-commands-only turn in a row) and ``silence`` (an empty turn), and the actions
+``rapid_commands`` (3 or more command clauses in one turn that make up at
+least half of what it says to the person, with nothing calming in it, or a
+second commands-only turn in a row) and ``silence`` (an empty turn), and the actions
 ``wait``, ``step_back``, ``call_backup``, ``call_ems`` and ``write_note``.
 Each move has a (Δagitation, Δrapport) in ``EFFECTS``; a scenario's
 ``effects`` replace entries. The deltas of a turn's moves add up.
@@ -36,8 +37,10 @@ say, not how the scene goes).
 
 **Questions and talk.** ``question`` is information asked for (the analyzer's
 ``info_gathering``, or a question about a topic of the fact sheet); ``talk`` is
-words the analyzer finds nothing in and that ask nothing (small talk, a line in
-the person's language): neutral, a little rapport, never silence.
+words the analyzer finds nothing in and that ask nothing (a line in the
+person's language), and small talk (the weather, the game: ``reading``), which
+is never listening, empathy or a question: neutral, a little rapport, never
+silence.
 
 **Hidden conditions** (``Person.hidden``), until *noticed*:
 
@@ -71,10 +74,17 @@ not a question about hearing. Condition words are read by ``reading`` (the
 conditions of topics.yaml), not matched as keywords.
 
 **Scene facts** (``Scenario.scene``): false at the start, set by the trainee's
-moves or actions (``by``), by what the trainee says or offers (``said``), by a
-call or an injected event (``sets``), or by the person once a condition on the
-state holds (``when``); once set they stay set. Endings and answers may name
-them.
+moves or actions (``by``), by what the trainee says, does or asks someone to do
+(``said``; an offer made if it is wanted, "do you want me to put your music
+on?", sets nothing until the trainee carries it out), by a call or an injected
+event (``sets``), or by the person once a condition on the state holds
+(``when``); once set they stay set. Endings and answers may name them.
+
+**Said to someone else** (another person on the scene, addressed by name, title
+or as the last one who spoke): only its hostility (insult, threat, dismissal)
+moves the person's numbers; its facts and calls count. **Said again** (the
+same words as one of the trainee's last 3 turns): nothing in it calms or builds
+rapport a second time.
 
 **Flags for endings.** ``ems_called``, ``backup_called``, ``clinician_called``:
 set by the calls that name them (``/call ems``, or saying you are getting an
@@ -87,15 +97,20 @@ from __future__ import annotations
 import ast
 import math
 import re
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from deescalate.analysis.analyzer import Analyzer
 from deescalate.analysis.context import build_contexts, civilian_name_tokens
-from deescalate.encounter.model import Encounter
+from deescalate.analysis.detectors.base import states_distress
+from deescalate.analysis.text import prepare
+from deescalate.encounter.model import Encounter, Participant, Role, Utterance
 from deescalate.errors import Code, ConfigError
 from deescalate.training.conditions import evaluate, parse_condition
 from deescalate.training.reading import Reading, read_line
-from deescalate.training.scenario import ACTIONS, FLAGS, MOVES, Ending, Phase, Scenario
+from deescalate.training.scenario import ACTIONS, FLAGS, MOVES, Ending, Phase, Scenario, reply_sets
 
 # --- the model as data ------------------------------------------------------------------------------------------
 
@@ -159,6 +174,11 @@ COMMAND_MOVES = frozenset({"command", "repeated_command", "rapid_commands", "con
 UNSPOKEN = frozenset({*ACTIONS, "silence"})
 RAPID_CLAUSES = 3  # command clauses in one turn that make rapid_commands
 REPEAT_WINDOW = 2  # earlier command turns a repeated command is compared with
+# labels that make a turn with several requests in it a calm one, not a run of orders
+CALMING_LABELS = frozenset({"slow_down", "empathy", "explanation", "active_listening", "capacity_check"})
+READ_CACHE_SIZE = 20_000  # readings kept (one per trainee turn of a transcript); a few MB
+_Read = tuple[frozenset[str], list[tuple[str, ...]], bool]
+_READ_CACHE: weakref.WeakKeyDictionary[Analyzer, OrderedDict[tuple[object, ...], _Read]] = weakref.WeakKeyDictionary()
 
 # Hidden conditions.
 BLOCKING = frozenset({"deaf", "no_english"})  # spoken calming blocked, raising halved, until noticed
@@ -291,13 +311,14 @@ class SubjectModel:
         return bool(evaluate(self.understood_when, values))
 
     def facts_set(self, state: State, moves: tuple[str, ...], reading: Reading) -> frozenset[str]:
-        """Scene facts the trainee's moves, actions or words set this turn (``by`` and ``said``)."""
+        """Scene facts the trainee's moves, actions or words set this turn (``by`` and ``said``); words
+        that only offer it ("do you want me to put your music on?") set nothing."""
         hostile = bool(HOSTILE & set(moves))
         return frozenset(
             k
             for k, fact in self.scenario.scene.items()
             if k not in state.facts
-            and (set(fact.by) & set(moves) or (not hostile and any(reading.says(c) for c in fact.said)))
+            and (set(fact.by) & set(moves) or (not hostile and any(reading.does(c) for c in fact.said)))
         )
 
     def person_sets(self, state: State) -> tuple[str, ...]:
@@ -305,9 +326,17 @@ class SubjectModel:
         values = state.with_facts(set(self.scenario.scene))
         return tuple(k for k, tree in self.scene_when.items() if k not in state.facts and evaluate(tree, values))
 
-    def move_delta(self, move: str, state: State, blocked: bool) -> tuple[float, float]:
-        """A move's deltas: table, hidden-condition factors, rapport scaling, crisis doubling."""
+    def move_delta(
+        self, move: str, state: State, blocked: bool, *, aside: bool = False, repeated: bool = False
+    ) -> tuple[float, float]:
+        """A move's deltas: table, hidden-condition factors, rapport scaling, crisis doubling. ``aside``: said
+        to someone else (only hostility reaches the person, who sees it); ``repeated``: the trainee's own
+        words again (nothing new in them calms or builds rapport)."""
         da, dr = self.effects.get(move, (0.0, 0.0))
+        if aside and move not in UNSPOKEN and move not in HOSTILE:
+            return 0.0, 0.0
+        if repeated and move not in UNSPOKEN:
+            da, dr = max(da, 0.0), min(dr, 0.0)
         if blocked:
             da = da * BLOCKED_RAISE if da > 0 else 0.0
             dr = min(dr, 0.0)
@@ -330,9 +359,12 @@ class SubjectModel:
         *,
         sets: frozenset[str] = frozenset(),
         extra: tuple[float, float] = (0.0, 0.0),
+        aside: bool = False,
+        repeated: bool = False,
     ) -> Step:
         """One turn. ``sets``: the facts and flags that calls or events set this turn; ``extra``: an
-        injected event's (Δagitation, Δrapport)."""
+        injected event's (Δagitation, Δrapport); ``aside``: the words were said to someone else on the scene;
+        ``repeated``: they repeat one of the trainee's last turns word for word (see ``move_delta``)."""
         if isinstance(reading, str):
             reading = read_line(reading)
         # the call actions are their flags: /call ems is EMS called, whatever else the turn says
@@ -344,10 +376,10 @@ class SubjectModel:
         deltas: dict[str, tuple[float, float]] = {}
         blocked: set[str] = set()
         for move in moves:
-            is_blocked = blocking and move not in UNSPOKEN
+            is_blocked = blocking and not aside and move not in UNSPOKEN
             if is_blocked:
                 blocked.add(move)
-            deltas[move] = self.move_delta(move, state, is_blocked)
+            deltas[move] = self.move_delta(move, state, is_blocked, aside=aside, repeated=repeated)
         condition = 0.0
         harm = state.harm
         if not noticed and self.hidden & set(UNTREATED_AGITATION):
@@ -391,11 +423,21 @@ class MoveReader:
     recent: list[tuple[tuple[str, ...], ...]] = field(default_factory=list)  # command clauses of recent turns
     last_commands_only: bool = False
 
-    def read(self, encounter: Encounter, utterance_id: str) -> tuple[str, ...]:
-        """The moves of the utterance ``utterance_id`` (the trainee's, the last one said so far)."""
-        labels = {f.label for f in self.analyzer.findings(encounter) if f.utterance_id == utterance_id}
+    def read(
+        self, encounter: Encounter, utterance_id: str, heard_as_order: Callable[[tuple[str, ...]], bool] | None = None
+    ) -> tuple[str, ...]:
+        """The moves of the utterance ``utterance_id`` (the trainee's, the last one said so far).
+        ``heard_as_order``: whether a command clause (its words) is one the person hears as an order, not an
+        offer or a question about something ("would you be willing to talk to someone?"); a command the
+        learned layer alone finds in a turn that also calms ("I'm not in a hurry. We can just talk.") is
+        no order either."""
+        labels, clauses, calm_line = self.labels(encounter, utterance_id)
+        if heard_as_order is not None and "command" in labels:
+            found = bool(clauses)
+            clauses = [c for c in clauses if heard_as_order(c)]
+            if (found and not clauses) or (not found and labels & CALMING_LABELS):
+                labels -= {"command"}
         moves = {LABEL_MOVES[label] for label in labels if label in LABEL_MOVES}
-        clauses = self._command_clauses(encounter, utterance_id) if "command" in labels else []
         if clauses:
             earlier = {c for turn in self.recent[-REPEAT_WINDOW:] for c in turn}
             for clause in clauses:
@@ -404,26 +446,53 @@ class MoveReader:
                 earlier.add(clause)
             self.recent = [*self.recent[-REPEAT_WINDOW + 1 :], tuple(clauses)]
         commands_only = bool(labels) and labels <= {"command", "conflicting_command"}
-        if len(clauses) >= RAPID_CLAUSES or (commands_only and self.last_commands_only):
+        # a run of orders, not a long calm line that holds a few requests ("take your time, sit down if you
+        # like, and tell me when you're ready"): most of what is said to the person commands, nothing calms
+        barked = len(clauses) >= RAPID_CLAUSES and not calm_line and not labels & CALMING_LABELS
+        if barked or (commands_only and self.last_commands_only):
             moves.add("rapid_commands")
         self.last_commands_only = commands_only
         return order_moves(moves)
+
+    def labels(self, encounter: Encounter, utterance_id: str) -> tuple[frozenset[str], list[tuple[str, ...]], bool]:
+        """The analyzer's labels on one utterance, its command clauses said to the person, and whether
+        those are under half of its clauses to the person. The same transcript reads the same every time,
+        so a replay (another seed over the same reading) is not analysed again."""
+        key = (
+            utterance_id,
+            tuple((p.id, p.role.value, p.name) for p in encounter.participants),
+            tuple(u.model_dump_json() for u in encounter.utterances),
+        )
+        cache = _READ_CACHE.setdefault(self.analyzer, OrderedDict())
+        if (hit := cache.get(key)) is not None:
+            cache.move_to_end(key)
+            return hit
+        labels = frozenset(f.label for f in self.analyzer.findings(encounter) if f.utterance_id == utterance_id)
+        clauses, spoken = self._command_clauses(encounter, utterance_id) if "command" in labels else ([], 0)
+        result = (labels, clauses, 2 * len(clauses) < spoken)
+        cache[key] = result
+        if len(cache) > READ_CACHE_SIZE:
+            cache.popitem(last=False)
+        return result
 
     def skip(self) -> None:
         """A turn without words breaks a run of commands-only turns."""
         self.last_commands_only = False
 
-    def _command_clauses(self, encounter: Encounter, utterance_id: str) -> list[tuple[str, ...]]:
+    def _command_clauses(self, encounter: Encounter, utterance_id: str) -> tuple[list[tuple[str, ...]], int]:
+        """The words of each command clause said to the person, and how many clauses are said to them."""
         names = civilian_name_tokens(encounter)
         ctx = next(c for c in build_contexts(encounter) if c.utterance.id == utterance_id)
         found = []
+        spoken = 0
         for clause, to_civilian in zip(ctx.prepared.clauses, ctx.to_civilian, strict=True):
             if not to_civilian:
                 continue
+            spoken += 1
             start = self.analyzer.commands.command_start(clause.text, names, ctx.prepared.punctuated)
             if start is not None:
                 found.append(tuple(_WORDS.findall(clause.text[start:])))
-        return found
+        return found, spoken
 
 
 def order_moves(moves: set[str] | frozenset[str]) -> tuple[str, ...]:
@@ -460,3 +529,42 @@ def ending_text(ending: Ending, state: State, declared: frozenset[str] | set[str
     parts += [text.strip() for fact, text in ending.with_.items() if values.get(fact)]
     parts += [text.strip() for fact, text in ending.without.items() if not values.get(fact)]
     return " ".join(p for p in parts if p)
+
+
+# --- how a reply reads ------------------------------------------------------------------------------------------
+
+
+def line_reading(analyzer: Analyzer, text: str, role: Role = Role.subject) -> frozenset[str]:
+    """What the analyzer reads in one reply (said after a neutral officer line): its labels, and whether it
+    states distress (which lets a later brush-off read as a dismissal). The trainee's next words are read
+    in its light."""
+    said = _as_note(text)
+    encounter = Encounter(
+        id="reply",
+        participants=[Participant(id="O", role=Role.officer), Participant(id="R", role=role)],
+        utterances=[
+            Utterance(id="o", speaker="O", start=0.0, text="Okay."),
+            Utterance(id="r", speaker="R", start=2.0, text=said),
+        ],
+    )
+    labels = {f.label for f in analyzer.findings(encounter) if f.utterance_id == "r"}
+    if states_distress(prepare(said).text):
+        labels.add("distress")
+    return frozenset(labels)
+
+
+def unlike_alternatives(scenario: Scenario, analyzer: Analyzer) -> list[tuple[str, str]]:
+    """(where, why) for each set of lines the seed chooses among whose lines read differently (see
+    ``line_reading``): there, the seed would change what the trainee's next words are read as."""
+    out = []
+    for where, lines in reply_sets(scenario):
+        role = Role.bystander if where.startswith("others.") else Role.subject
+        readings = {line: line_reading(analyzer, line, role) for line in lines}
+        if len(set(readings.values())) > 1:
+            parts = [f"{line[:50]!r} reads as {', '.join(sorted(r)) or 'nothing'}" for line, r in readings.items()]
+            out.append((where, "; ".join(parts)))
+    return out
+
+
+def _as_note(reply: str) -> str:
+    return re.sub(r"\(([^()]*)\)", r"[\1]", reply)

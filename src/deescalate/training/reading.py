@@ -10,9 +10,9 @@ corrected.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -30,6 +30,7 @@ class _Cues(BaseModel):
     conditions: dict[str, tuple[str, ...]]
     intents: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     languages: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    small_talk: tuple[str, ...] = ()
 
 
 # --- normalising ------------------------------------------------------------------------------------------------
@@ -73,6 +74,7 @@ _CONTRACTIONS = {
 _TOKEN = re.compile(r"[\wáéíóúñü']+")
 _SENTENCE = re.compile(r"[^.?!;¿¡]+[.?!;]*")
 MIN_TYPO_LENGTH = 4  # shorter words are too easily another word
+MIN_STEM = 3  # "ring" is no form of "r"
 TYPO_RATIO = 0.85
 
 
@@ -89,16 +91,35 @@ class _Cue:
     groups: tuple[tuple[tuple[str, ...], ...], ...]  # every group must match; any alternative in a group
 
     def matches(self, words: list[str]) -> bool:
-        return all(any(_has(words, alt) for alt in group) for group in self.groups)
+        present = frozenset(stem for w in words for stem in _stems(w))
+        return all(any(_has(words, alt, present) for alt in group) for group in self.groups)
 
 
-def _has(words: list[str], phrase: tuple[str, ...]) -> bool:
+def _has(words: list[str], phrase: tuple[str, ...], present: frozenset[str] = frozenset()) -> bool:
     n = len(phrase)
+    if present and not phrase[0].endswith("*") and phrase[0] not in present:
+        return False  # the phrase's first word is nowhere in the sentence
     return any(all(_word_is(words[i + j], phrase[j]) for j in range(n)) for i in range(len(words) - n + 1))
 
 
 def _word_is(word: str, cue: str) -> bool:
-    return word.startswith(cue[:-1]) if cue.endswith("*") else word == cue
+    return word.startswith(cue[:-1]) if cue.endswith("*") else cue in _stems(word)
+
+
+@lru_cache(maxsize=65536)
+def _stems(word: str) -> frozenset[str]:
+    """The word and what it may be an inflection of, so that a cue word matches its forms: "calling" and
+    "called" are "call", "putting" is "put", "giving" is "give", "needs" is "need"."""
+    out = {word}
+    for suffix in ("s", "es", "ed", "d", "ing"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM:
+            base = word[: -len(suffix)]
+            out.add(base)
+            if suffix in ("ing", "ed"):
+                out.add(base + "e")  # giving: give, used: use
+                if len(base) > MIN_STEM and base[-1] == base[-2]:
+                    out.add(base[:-1])  # putting: put, stopped: stop
+    return frozenset(out)
 
 
 def _cue(text: str) -> _Cue:
@@ -123,9 +144,15 @@ class CueBook:
     topics: dict[str, tuple[_Cue, ...]]
     conditions: dict[str, tuple[_Cue, ...]]
     question_starts: tuple[_Cue, ...]
-    offers: tuple[_Cue, ...]
+    offers: tuple[_Cue, ...]  # said to help, if it is wanted: "would you like", "do you want me to"
+    offer_openings: tuple[tuple[str, ...], ...]  # the same, opening a sentence: "I can ..."
+    doings: tuple[_Cue, ...]  # said as done or being done: "I'm calling", "I'll get", "let me"
+    perceiving: tuple[tuple[str, ...], ...]  # "I can see ...": what the trainee perceives, never an offer
+    requests: tuple[tuple[str, ...], ...]  # how a question asking someone to do something opens
     languages: dict[str, frozenset[str]]
+    small_talk: tuple[_Cue, ...]
     vocabulary: frozenset[str]  # every plain cue word, for correcting typos
+    _nearest_of: dict[str, str] = field(default_factory=dict, compare=False, repr=False)  # words corrected so far
 
     def correct(self, words: list[str]) -> list[str]:
         """Each word that is not a cue word but nearly one (a slip, a swap of two letters) as that cue word."""
@@ -134,15 +161,19 @@ class CueBook:
     def _nearest(self, word: str) -> str:
         if word in self.vocabulary or len(word) < MIN_TYPO_LENGTH or not word.isalpha():
             return word
+        if (known := self._nearest_of.get(word)) is not None:
+            return known
         best, score = word, TYPO_RATIO
-        for cue in self.vocabulary:
+        for cue in sorted(self.vocabulary):  # in order, so that a tie goes the same way in every process
             if abs(len(cue) - len(word)) > 2 or len(cue) < MIN_TYPO_LENGTH:
                 continue
             if sorted(cue) == sorted(word) and cue[0] == word[0]:
-                return cue  # two letters swapped: "nmae" is "name"
-            ratio = SequenceMatcher(None, word, cue).ratio()
-            if ratio > score:
-                best, score = cue, ratio
+                best = cue  # two letters swapped: "nmae" is "name"
+                break
+            matcher = SequenceMatcher(None, word, cue)
+            if matcher.real_quick_ratio() > score and matcher.quick_ratio() > score and matcher.ratio() > score:
+                best, score = cue, matcher.ratio()
+        self._nearest_of[word] = best
         return best
 
 
@@ -163,6 +194,11 @@ def _book(cues: _Cues) -> CueBook:
         conditions={k: compiled[k] for k in cues.conditions},
         question_starts=tuple(_cue(c) for c in cues.intents.get("question_starts", ())),
         offers=tuple(_cue(c) for c in cues.intents.get("offer", ())),
+        offer_openings=tuple(alt for c in cues.intents.get("offer_opening", ()) for g in _cue(c).groups for alt in g),
+        doings=tuple(_cue(c) for c in cues.intents.get("doing", ())),
+        perceiving=tuple(alt for c in cues.intents.get("perceiving", ()) for g in _cue(c).groups for alt in g),
+        requests=tuple(alt for c in cues.intents.get("request", ()) for g in _cue(c).groups for alt in g),
+        small_talk=tuple(_cue(c) for c in cues.small_talk),
         languages={
             lang: frozenset(w for line in lines for alt in line.split("|") for w in [alt.strip().lower()] if w)
             for lang, lines in cues.languages.items()
@@ -192,7 +228,10 @@ class Sentence:
     intent: Intent
     topic: str | None
     about: frozenset[str]  # the conditions it is about
-    language: str  # "en" unless two or more words of another language
+    language: str  # "en" unless two or more words of another language (one, after an opening ¿ or ¡)
+    hypothetical: bool = False  # offers what is not done yet: "would you like me to call her?", "I can ..."
+    small_talk: bool = False  # the weather, the game: about nothing of the scene
+    request: bool = False  # a question that asks someone to do something: "can you turn the music off?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,19 +264,60 @@ class Reading:
         return self.mentions(cue)
 
     def offers(self, cue: str) -> bool:
-        """Whether a sentence offering or doing something (not asking about it) matches ``cue``."""
+        """Whether a sentence in which the trainee does something or says it is being done (not asking
+        about it, not offering it if wanted, not telling what someone else did) matches ``cue``: "I'm
+        calling an interpreter", not "I can call one if you like" nor "your wife called us"."""
         c = _cue(cue)
-        return any(c.matches(list(s.words)) for s in self.sentences if s.intent in ("offer", "statement"))
+        return any(c.matches(list(s.words)) for s in self.sentences if s.intent == "offer" and not s.hypothetical)
+
+    def does(self, cue: str) -> bool:
+        """Whether a sentence that does what ``cue`` names, or asks someone to ("can we sit him up?"),
+        matches it: not an offer if wanted, nor a question about it ("do you have your inhaler?")."""
+        c = _cue(cue)
+        return any(
+            c.matches(list(s.words))
+            for s in self.sentences
+            if not s.hypothetical and (s.intent != "question" or s.request)
+        )
+
+    def offered(self, cue: str) -> bool:
+        """Whether a sentence offers what ``cue`` names, if it is wanted ("do you want me to call him?")."""
+        c = _cue(cue)
+        return any(c.matches(list(s.words)) for s in self.sentences if s.hypothetical)
+
+    @property
+    def commits(self) -> bool:
+        """Whether a sentence says the trainee is doing something now ("Okay, I'll do that.")."""
+        return any(s.intent == "offer" and not s.hypothetical for s in self.sentences)
+
+    @property
+    def small_talk(self) -> bool:
+        """Whether every sentence is small talk (neutral talk: no listening, no question about the scene)."""
+        return bool(self.sentences) and all(s.small_talk for s in self.sentences)
 
 
 def read_line(
     text: str, extra_topics: dict[str, tuple[str, ...]] | None = None, book: CueBook | None = None
 ) -> Reading:
     """``extra_topics``: cues a scenario adds to a topic (the names of the people in its call)."""
-    book = book or default_cues()
+    if book is None:
+        return _read_default(text, tuple(sorted((k, tuple(v)) for k, v in (extra_topics or {}).items())))
+    return _read(text, extra_topics, book)
+
+
+@lru_cache(maxsize=8192)
+def _read_default(text: str, extra: tuple[tuple[str, tuple[str, ...]], ...]) -> Reading:
+    """A line read with the bundled cues: a replay reads the same lines again."""
+    return _read(text, dict(extra), default_cues())
+
+
+def _read(text: str, extra_topics: dict[str, tuple[str, ...]] | None, book: CueBook) -> Reading:
     extra = {k: tuple(_cue(c) for c in v) for k, v in (extra_topics or {}).items()}
     out = []
-    for raw in _SENTENCE.findall(text):
+    for found in _SENTENCE.finditer(text):
+        raw = found.group(0)
+        before = text[: found.start()].rstrip()  # an opening mark ends the text before the sentence
+        opened = before.endswith(("¿", "¡"))
         plain = tokens(raw)
         if not plain:
             continue
@@ -254,30 +334,68 @@ def read_line(
         def about(words: list[str]) -> frozenset[str]:
             return frozenset(k for k, cues in book.conditions.items() if any(c.matches(words) for c in cues))
 
+        # "¿Habla inglés?": the opening mark is Spanish too, so one more word of it is enough
+        needed = 1 if opened else 2
+        found_topic, found_about = topic(plain) or topic(fixed), about(plain) or about(fixed)
         out.append(
             Sentence(
                 text=raw.strip(),
                 words=tuple(plain),
-                intent=_intent(raw, plain, book),
-                topic=topic(plain) or topic(fixed),
-                about=about(plain) or about(fixed),
+                intent=_intent(raw, plain, book, asks=before.endswith("¿")),
+                topic=found_topic,
+                about=found_about,
                 language=next(
-                    (lang for lang, marks in book.languages.items() if sum(w in marks for w in plain) >= 2), "en"
+                    (lang for lang, marks in book.languages.items() if sum(w in marks for w in plain) >= needed), "en"
                 ),
+                hypothetical=_offers(plain, book),
+                request=_opens(plain, book.requests),
+                small_talk=not found_topic
+                and not found_about
+                and any(c.matches(plain) or c.matches(fixed) for c in book.small_talk),
             )
         )
     return Reading(tuple(out))
 
 
+def _offers(words: list[str], book: CueBook) -> bool:
+    """Whether the sentence offers something if it is wanted (see topics.yaml ``offer``)."""
+    plain = _unperceived(words, book)
+    return any(c.matches(plain) for c in book.offers) or _opens(plain, book.offer_openings)
+
+
+def _opens(words: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
+    head = list(words)
+    while head and head[0] in _OPENERS:
+        head = head[1:]
+    return any(tuple(head[: len(p)]) == p for p in phrases)
+
+
+def _unperceived(words: list[str], book: CueBook) -> list[str]:
+    """The words with each "I can see" (and the like) taken out, so that what the trainee perceives is not
+    read as an offer ("I can see a bracelet on your wrist")."""
+    out = list(words)
+    for phrase in book.perceiving:
+        n = len(phrase)
+        i = 0
+        while i <= len(out) - n:
+            if tuple(out[i : i + n]) == phrase:
+                out[i : i + n] = ["_"]
+            i += 1
+    return out
+
+
 # words a question may open with before its question word: "Sir, can you hear me?"
-_OPENERS = frozenset("sir ma'am maam miss mister mr mrs ms hey hi hello okay ok so and well please look listen".split())
+_OPENERS = frozenset(
+    "sir ma'am maam miss mister mr mrs ms hey hi hello okay ok so and well please look listen dispatch radio "
+    "partner".split()
+)
 
 
-def _intent(raw: str, words: list[str], book: CueBook) -> Intent:
+def _intent(raw: str, words: list[str], book: CueBook, *, asks: bool = False) -> Intent:
     # a question mark wins: "Is there someone I can call for you?" asks, though it holds "I can"
-    if raw.rstrip().endswith("?") or raw.lstrip().startswith("¿"):
+    if raw.rstrip().endswith("?") or asks:
         return "question"
-    if any(c.matches(words) for c in book.offers):
+    if _offers(words, book) or any(c.matches(words) for c in book.doings):
         return "offer"
     head = list(words)
     while head and head[0] in _OPENERS:

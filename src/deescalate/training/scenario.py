@@ -15,13 +15,22 @@ Besides its lines, a scenario declares what the person knows (``facts``: the
 answers to a question about their name, situation, need ...), the facts of the
 scene the run can change (``scene``: the knife set down, the interpreter on the
 line), what can be called (``calls``), what an instructor can inject
-(``events``), what notices the hidden condition (``notice``), and endings whose
-text is composed from what actually happened (``with`` / ``without``).
+(``events``), what notices the hidden condition (``notice``), who else is on
+the scene and answers when spoken to (``others``), and endings whose text is
+composed from what actually happened (``with`` / ``without``).
+
+Replies (phase lines, responses, fact-sheet answers) may hold only in a state
+of the scene (``when``; ``own_language``: the trainee spoke the person's
+language this turn) or be told ``once``. The wordings the seed chooses among
+for one reply should read alike to the analyzer (``reply_sets``; the bundled
+scenarios are checked by ``tests/training``).
 """
 
 from __future__ import annotations
 
+import itertools
 import typing
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -79,9 +88,13 @@ Topic = Literal["name", "situation", "need", "medication", "family", "injury", "
 TOPICS: tuple[Topic, ...] = typing.get_args(Topic)
 # topics a scenario answers where they fit it (thoughts of self-harm, the noise and lights, how they feel);
 # ``other``: the answer to any question that fits no topic it answers (else the phase line)
-OptionalTopic = Literal["self_harm", "sensory", "feelings", "other"]
+OptionalTopic = Literal["self_harm", "sensory", "feelings", "language", "service", "other"]
 OPTIONAL_TOPICS: tuple[OptionalTopic, ...] = typing.get_args(OptionalTopic)
 FLAGS = ("ems_called", "backup_called", "clinician_called")  # what a call may set besides scene facts
+# names only a reply's ``when`` may use, true for the turn being answered: ``own_language``, the trainee spoke
+# the person's language (Rosa answers Spanish in Spanish, not through the interpreter)
+TURN_NAMES = frozenset({"own_language"})
+Title = Literal["sir", "ma'am", ""]
 EndingKind = Literal[
     "resolved_calmly", "handed_to_clinician", "person_hurt", "force_used", "person_flees", "unresolved"
 ]
@@ -103,6 +116,12 @@ class Person(_Strict):
     # for a person words cannot reach (deaf, no English): what must hold before spoken English does, e.g.
     # "interpreter_on_line"; empty: noticing the condition is enough (the trainee adapts how they speak)
     understood_when: str = ""
+    # topics they answer even before words reach them: a word they know ("English?")
+    understands: tuple[Topic | OptionalTopic, ...] = ()
+    title: Title = ""  # the courtesy that addresses them ("Sir, ...")
+    called: tuple[str, ...] = ()  # other words that address them ("driver", "buddy"), besides their name
+    # said before an answer they have already given ("I told you already."): they remember the scene
+    again: tuple[str, ...] = ("(Slowly, as if for the second time:)",)
 
 
 class Start(_Strict):
@@ -125,6 +144,9 @@ class Answer(_Strict):
 
     when: str = ""
     say: tuple[str, ...] = Field(min_length=1)
+    # said at most once: a line that tells something new ("I am DEAF", the guard easing off), never told twice;
+    # once said, the next variant that holds answers
+    once: bool = False
 
 
 class SceneFact(_Strict):
@@ -161,6 +183,31 @@ class Notice(_Strict):
     facts: tuple[str, ...] = ()  # scene facts or flags whose coming about fits it
 
 
+class Other(_Strict):
+    """Someone else on the scene the trainee may speak to (the neighbour, the guard, the brother once called):
+    addressed by name, by one of ``called`` or by ``title``, or as the last one who spoke, they answer."""
+
+    name: str
+    role: Literal["bystander", "other"] = "bystander"
+    title: Title = ""
+    called: tuple[str, ...] = ()
+    present: str = ""  # a condition: when they can be spoken to (empty: from the start)
+    family: bool = False  # their name asks the person about family ("where's Michael?")
+    facts: dict[Topic | OptionalTopic, tuple[Answer, ...]] = Field(default_factory=dict)
+    lines: tuple[Answer, ...] = Field(min_length=1)  # what they say to anything their facts do not answer
+    again: tuple[str, ...] = ('"Like I said."',)  # said before an answer they have already given
+
+    @field_validator("facts", mode="before")
+    @classmethod
+    def _fact_forms(cls, value: object) -> object:
+        return {k: _answers(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+    @field_validator("lines", mode="before")
+    @classmethod
+    def _line_forms(cls, value: object) -> object:
+        return _answers(value)
+
+
 def _answers(value: object) -> object:
     """A topic's answers: a list of lines (always) or a list of {when, say}."""
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -187,6 +234,7 @@ class Scenario(_Strict):
     calls: dict[str, Call] = Field(default_factory=dict)
     events: dict[str, SceneEvent] = Field(default_factory=dict)
     notice: Notice = Notice()
+    others: dict[str, Other] = Field(default_factory=dict)
     # per-move changes this scenario makes to the model's defaults: {move: [d_agitation, d_rapport]}
     effects: dict[str, tuple[float, float]] = Field(default_factory=dict)
     endings: tuple[Ending, ...] = Field(min_length=2)
@@ -204,6 +252,11 @@ class Scenario(_Strict):
         """The names a condition may use: the model's state and this scenario's scene facts."""
         return ENDING_NAMES | frozenset(self.scene)
 
+    @property
+    def reply_names(self) -> frozenset[str]:
+        """The names a reply's ``when`` may use: ``names`` and the turn's own (``TURN_NAMES``)."""
+        return self.names | TURN_NAMES
+
     def all_calls(self) -> dict[str, Call]:
         """Backup and EMS can be called everywhere; a scenario adds (or restates) the rest."""
         return {
@@ -214,37 +267,51 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _known_keys(self) -> Scenario:
+        names, replies = self.names, self.reply_names
         for phase in PHASES:
-            if not any(isinstance(line, str) for line in self.lines.get(phase, ())):
-                raise ValueError(f"lines.{phase} needs at least one line that holds whatever the scene")
+            lines = self.lines.get(phase, ())
+            whens = [a.when for a in lines if isinstance(a, Answer)]
+            if any(isinstance(a, str) or not a.when for a in lines):
+                continue
+            for i, when in enumerate(whens):
+                _parse(f"lines.{phase}.{i}.when", when, replies)
+            # some state of the scene where no line's condition holds: the person would have nothing to say
+            if not lines or can_fire("turn >= 0", whens, replies, self.max_turns, self.settle_turns):
+                raise ValueError(
+                    f"lines.{phase} needs at least one line that holds whatever the scene "
+                    "(a line without a condition, or conditions that cover every state)"
+                )
         for key in (*self.responses, *self.effects):
             if key not in MOVES:
                 raise ValueError(f"unknown move {key!r}; moves are {', '.join(MOVES)}")
         missing = [t for t in TOPICS if t not in self.facts]
         if missing:
             raise ValueError(f"facts: the fact sheet has no answer about {', '.join(missing)}")
-        names, settable = self.names, {*FLAGS, *self.scene}
-        conditions = [
-            (f"facts.{t}.{i}.when", a.when) for t, answers in self.facts.items() for i, a in enumerate(answers)
-        ]
-        conditions += [
+        settable = {*FLAGS, *self.scene}
+        said = [(f"facts.{t}.{i}.when", a.when) for t, answers in self.facts.items() for i, a in enumerate(answers)]
+        said += [
             (f"responses.{m}.{i}.when", a.when) for m, answers in self.responses.items() for i, a in enumerate(answers)
         ]
-        conditions += [
+        said += [
             (f"lines.{p}.{i}.when", a.when)
             for p, lines in self.lines.items()
             for i, a in enumerate(lines)
             if isinstance(a, Answer)
         ]
-        conditions += [(f"scene.{k}.when", f.when) for k, f in self.scene.items()]
-        conditions += [("person.understood_when", self.person.understood_when)]
-        conditions += [(f"endings.{i}.when", e.when) for i, e in enumerate(self.endings)]
-        for where, text in conditions:
-            if text:
-                try:
-                    parse_condition(text, names)
-                except ValueError as exc:
-                    raise ValueError(f"{where}: {exc}") from None
+        for k, o in self.others.items():
+            said += [(f"others.{k}.lines.{i}.when", a.when) for i, a in enumerate(o.lines)]
+            said += [(f"others.{k}.facts.{t}.{i}.when", a.when) for t, v in o.facts.items() for i, a in enumerate(v)]
+        states = [(f"scene.{k}.when", f.when) for k, f in self.scene.items()]
+        states += [("person.understood_when", self.person.understood_when)]
+        states += [(f"others.{k}.present", o.present) for k, o in self.others.items()]
+        states += [(f"endings.{i}.when", e.when) for i, e in enumerate(self.endings)]
+        for where, text in said:
+            _parse(where, text, replies)
+        for where, text in states:
+            _parse(where, text, names)
+        for k, o in self.others.items():
+            if "other" not in o.facts and not any(not a.when for a in o.lines):
+                raise ValueError(f"others.{k}.lines needs a line without a condition")
         for i, e in enumerate(self.endings):
             for key in (*e.with_, *e.without):
                 if key not in names:
@@ -277,6 +344,60 @@ class Scenario(_Strict):
         return self
 
 
+def _parse(where: str, text: str, names: frozenset[str]) -> None:
+    if text:
+        try:
+            parse_condition(text, names)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+
+
+def phase_alternatives(scenario: Scenario, phase: Phase) -> list[tuple[str, ...]]:
+    """The sets of a phase's lines the person chooses among: for each combination of its conditional
+    entries that can hold (and the rest not) in some state of the scene, their lines and the unconditional
+    ones."""
+    always = [x for a in scenario.lines.get(phase, ()) if isinstance(a, str) or not a.when for x in _says(a)]
+    conditional = [a for a in scenario.lines.get(phase, ()) if isinstance(a, Answer) and a.when]
+    out = []
+    for chosen in itertools.product((True, False), repeat=len(conditional)):
+        held = [a.when for a, c in zip(conditional, chosen, strict=True) if c]
+        rest = [a.when for a, c in zip(conditional, chosen, strict=True) if not c]
+        when = " and ".join(f"({w})" for w in held) or "turn >= 0"
+        if can_fire(when, rest, scenario.reply_names, scenario.max_turns, scenario.settle_turns):
+            lines = always + [x for a, c in zip(conditional, chosen, strict=True) if c for x in a.say]
+            if lines:
+                out.append(tuple(lines))
+    return out
+
+
+def _says(a: str | Answer) -> tuple[str, ...]:
+    return (a,) if isinstance(a, str) else a.say
+
+
+def reply_sets(scenario: Scenario) -> list[tuple[str, tuple[str, ...]]]:
+    """Each set of lines the seed chooses among for one reply, with where it is: a phase's lines, one
+    variant of a response, of a fact-sheet answer (the person's or another's), a call's reply, the
+    person's words for an answer given again. The seed must only choose the words: all lines of one set
+    should read the same to the analyzer (``tests/training`` checks it for the bundled scenarios)."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for phase in scenario.lines:
+        out += [(f"lines.{phase}.{i}", lines) for i, lines in enumerate(phase_alternatives(scenario, phase))]
+    for where, table in (("responses", scenario.responses), ("facts", scenario.facts)):
+        out += [(f"{where}.{k}.{i}", a.say) for k, answers in table.items() for i, a in enumerate(answers)]
+    out += [(f"calls.{k}.say", c.say) for k, c in scenario.calls.items() if c.say]
+    out.append(("person.again", scenario.person.again))
+    for k, o in scenario.others.items():
+        out += [(f"others.{k}.lines.{i}", a.say) for i, a in enumerate(o.lines)]
+        out += [(f"others.{k}.facts.{t}.{i}", a.say) for t, v in o.facts.items() for i, a in enumerate(v)]
+    seen: set[frozenset[str]] = set()
+    kept = []
+    for where, lines in out:
+        if len(lines) > 1 and frozenset(lines) not in seen:
+            seen.add(frozenset(lines))
+            kept.append((where, lines))
+    return kept
+
+
 def unreachable_ending(scenario: Scenario) -> tuple[int, str] | None:
     """The first ending that can never fire (its condition cannot hold, or earlier endings always fire
     first), with why; None when every ending can fire."""
@@ -296,7 +417,13 @@ def unreachable_ending(scenario: Scenario) -> tuple[int, str] | None:
 
 def load_scenario(path: Path) -> Scenario:
     where = str(path)
-    text = read_text(path, code=Code.E090, what="scenario file")
+    return _scenario(read_text(path, code=Code.E090, what="scenario file"), where)
+
+
+@lru_cache(maxsize=64)
+def _scenario(text: str, where: str) -> Scenario:
+    """A scenario from its text, checked; kept, so that loading the same file again costs nothing (the
+    YAML reader is slow, and a replay or a test loads the same scenario many times)."""
     data = parse_yaml(text, file=where, code=Code.E091, unique_keys=True, duplicate_code=Code.E099)
     if not isinstance(data, dict):
         raise ConfigError(Code.E091, "a scenario must be a mapping of fields", file=where)

@@ -17,7 +17,9 @@ from deescalate.web.errors import API_PREFIX, error_response, install_error_hand
 from deescalate.web.recordings import JobWorker
 from deescalate.web.routes import accounts, api, evidence, jobs, pages
 from deescalate.web.routes import audit as audit_routes
+from deescalate.web.routes import briefings as briefing_routes
 from deescalate.web.routes import dashboard as dashboard_routes
+from deescalate.web.routes import training as training_routes
 from deescalate.web.security import Signer, checked_secret_key
 from deescalate.web.templating import STATIC_DIR
 
@@ -74,6 +76,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(jobs.router)
     app.include_router(dashboard_routes.router)
+    app.include_router(briefing_routes.router)
+    app.include_router(training_routes.router)
     app.include_router(audit_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.middleware("http")(audit_requests)

@@ -51,6 +51,24 @@ AUDITED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/users"): "user.list",
     ("POST", "/api/v1/users/{username}/revoke-tokens"): "token.revoke",
     ("POST", "/api/v1/users/{username}/unlock"): "user.unlock",
+    ("GET", "/briefings"): "briefing.list",
+    ("POST", "/briefings"): "briefing.create",
+    ("GET", "/briefings/{briefing_id}"): "briefing.view",
+    ("POST", "/briefings/{briefing_id}/points/{point_id}/review"): "briefing.review",
+    ("POST", "/api/v1/briefings"): "briefing.create",
+    ("GET", "/api/v1/briefings"): "briefing.list",
+    ("GET", "/api/v1/briefings/{briefing_id}"): "briefing.view",
+    ("POST", "/api/v1/briefings/{briefing_id}/points/{point_id}/review"): "briefing.review",
+    ("GET", "/training"): "training.list",
+    ("POST", "/training/sessions"): "training.start",
+    ("GET", "/training/sessions/{session_id}"): "training.view",
+    ("POST", "/training/sessions/{session_id}/turns"): "training.turn",
+    ("POST", "/training/sessions/{session_id}/end"): "training.end",
+    ("POST", "/api/v1/training/sessions"): "training.start",
+    ("GET", "/api/v1/training/sessions"): "training.list",
+    ("GET", "/api/v1/training/sessions/{session_id}"): "training.view",
+    ("POST", "/api/v1/training/sessions/{session_id}/turns"): "training.turn",
+    ("POST", "/api/v1/training/sessions/{session_id}/end"): "training.end",
 }
 _SIGN_IN = "each attempt is written by web.auth.sign_in, with the name tried"
 _POLL = "a job's progress, polled every 2 s: its state and percent, nothing of the encounter"
@@ -65,9 +83,17 @@ NOT_AUDITED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/docs"): _OPEN,
     ("GET", "/docs/oauth2-redirect"): _OPEN,
     ("GET", "/static"): _OPEN,
+    ("GET", "/api/v1/training/scenarios"): "the bundled scenarios: nothing about a person",
 }
 # the path parameters that name what a request is about, and how a target names them
-TARGETS = {"encounter_id": "encounter", "finding_id": "finding", "job_id": "job", "username": "user"}
+TARGETS = {
+    "encounter_id": "encounter",
+    "finding_id": "finding",
+    "job_id": "job",
+    "username": "user",
+    "briefing_id": "briefing",
+    "session_id": "training",
+}
 MAX_QUERY_VALUE = 200  # a filter's value as recorded: enough to read, not a way to fill the log
 
 
@@ -91,6 +117,9 @@ def _target(request: Request) -> str | None:
 def _event(request: Request, action: str, status: int) -> AuditEvent:
     actor = getattr(request.state, "actor", None)
     detail: dict[str, Any] = {}
+    inner = {k: str(v) for k, v in request.path_params.items() if k not in TARGETS}
+    if inner:  # what inside the target it is about (a briefing's point)
+        detail["path"] = inner
     if request.query_params:
         detail["query"] = {k: v[:MAX_QUERY_VALUE] for k, v in list(request.query_params.items())[:20]}
     detail.update(getattr(request.state, "audit_detail", {}))

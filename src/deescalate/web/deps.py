@@ -43,6 +43,17 @@ PERMISSIONS: dict[str, frozenset[UserRole]] = {
     "dashboard:read": _READERS,  # figures from the encounters the reader may see (dashboard._rows)
     "findings:export": frozenset({UserRole.admin, UserRole.trainer}),  # reviewed findings as training data
     "audit:read": frozenset({UserRole.auditor}),  # those audited do not read their own trail
+    # Briefings: everyone who may answer a call may brief it (an officer en route is who a briefing is for;
+    # trainers brief practice calls). Briefing stores the call in the records store, so the auditor, who changes
+    # nothing, only reads. Judging a briefing's cautions, answers, triage and resources is reviewers' work.
+    "briefings:create": _ALL - {UserRole.auditor},
+    "briefings:read": _ALL,  # calls are agency records, not about an officer: every reader sees every briefing
+    # trainers too: a briefing is about a call, not an officer's conduct (they brief practice calls)
+    "briefings:review": _REVIEWERS | {UserRole.trainer},
+    # Practice: officers and trainers train (so do supervisors and admins, who are officers too); only the trainee
+    # who started a session plays it (web.training.play_turn). Officers see only their own sessions.
+    "training:play": _ALL - {UserRole.auditor},
+    "training:read": _ALL,
 }
 # Every token may end itself, whatever scopes it was given.
 ALWAYS_IN_SCOPE = frozenset({"session:sign-out"})

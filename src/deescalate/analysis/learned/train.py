@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -65,7 +66,7 @@ class TrainOptions:
     seed: int = 1
     c: float = 3.0
     folds: int = 4
-    version: int = 1
+    version: int = 2  # 2: the dual solver and plain-float calibration (the same bytes on any CPU)
     name: str = "deescalate-model"
     use_rules: bool = True  # False: "model alone", without the rules' hits as features
 
@@ -165,19 +166,51 @@ def _fit(x: Any, y: np.ndarray, options: TrainOptions) -> tuple[np.ndarray, floa
 
     if y.min() == y.max():  # one class only: a constant model
         return np.zeros(x.shape[1]), (10.0 if y[0] else -10.0)
-    model = LogisticRegression(C=options.c, solver="liblinear", random_state=options.seed, max_iter=1000)
+    # liblinear's dual coordinate descent runs on its own sparse loops; the primal solver calls BLAS,
+    # whose kernels (chosen per CPU at run time) round differently, so the same corpus gave other bytes
+    # on another machine
+    model = LogisticRegression(
+        C=options.c, solver="liblinear", dual=True, random_state=options.seed, max_iter=5000, tol=1e-5
+    )
     model.fit(x, y)
     return model.coef_[0].astype(np.float64), float(model.intercept_[0])
 
 
-def _platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    from sklearn.linear_model import LogisticRegression
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
+
+def _platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Platt's sigmoid fitted by Newton's method in plain Python floats (``math.fsum``), rounded, so
+    neither BLAS nor NumPy's CPU-specific vector code can change the calibration between machines."""
     if y.min() == y.max():
         return 1.0, 0.0
-    model = LogisticRegression(C=1e4, solver="lbfgs", max_iter=1000)
-    model.fit(scores.reshape(-1, 1), y)
-    return float(model.coef_[0][0]), float(model.intercept_[0])
+    s = [round(float(v), 6) for v in scores]
+    t = [float(v) for v in y]
+    a, b = 1.0, 0.0
+    ridge = 1e-6  # keeps the step defined when the scores separate the classes
+    for _ in range(100):
+        p = [_sigmoid(a * si + b) for si in s]
+        r = [pi - ti for pi, ti in zip(p, t, strict=True)]
+        w = [pi * (1.0 - pi) for pi in p]
+        ga = math.fsum(ri * si for ri, si in zip(r, s, strict=True)) + ridge * a
+        gb = math.fsum(r) + ridge * b
+        haa = math.fsum(wi * si * si for wi, si in zip(w, s, strict=True)) + ridge
+        hab = math.fsum(wi * si for wi, si in zip(w, s, strict=True))
+        hbb = math.fsum(w) + ridge
+        det = haa * hbb - hab * hab
+        if det <= 0:
+            break
+        da = (hbb * ga - hab * gb) / det
+        db = (haa * gb - hab * ga) / det
+        a, b = a - da, b - db
+        if abs(da) < 1e-9 and abs(db) < 1e-9:
+            break
+    return round(a, 6), round(b, 6)
+
+
+def _calibrated(scores: np.ndarray, a: float, b: float) -> np.ndarray:
+    return np.array([round(_sigmoid(a * round(float(v), 6) + b), 6) for v in scores])
 
 
 def _threshold(
@@ -250,7 +283,7 @@ def train(
             coef, intercept = _fit(x[train_idx], y[train_idx], options)
             oof[test_idx] = x[test_idx] @ coef + intercept
         a, b = _platt(oof, y)
-        p = 1.0 / (1.0 + np.exp(-(a * oof + b)))
+        p = _calibrated(oof, a, b)
         # where rule hits stand whatever the model says, the threshold is for what the model adds to them
         kept = np.array([f"hl:{label}" in samples[i].features for i in rows]) if label in RULES_STAND else None
         threshold, precision, recall, f1 = _threshold(

@@ -6,7 +6,7 @@ The audit log refuses UPDATE at the database (a trigger): nothing the applicatio
 only come from outside it, and `deescalate audit verify` finds any that gets past the trigger.
 
 Revision ID: 0007_audit
-Revises: 0005_jobs
+Revises: 0006_web_briefing_training
 Create Date: 2026-12-05
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_audit"
-down_revision: str | None = "0005_jobs"
+down_revision: str | None = "0006_web_briefing_training"
 branch_labels: str | tuple[str, ...] | None = None
 depends_on: str | tuple[str, ...] | None = None
 
