@@ -81,6 +81,11 @@ class Code(StrEnum):
     E120 = "dashboard filter is invalid"
     E121 = "no fully reviewed encounter to export"
     E122 = "export folder already holds files"
+    E145 = "pattern can take exponential time (catastrophic backtracking)"
+
+
+# Every character str.splitlines() breaks at, written as its escape.
+_LINE_BREAKS = {ord(c): c.encode("unicode_escape").decode("ascii") for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
 
 
 class _Located:
@@ -96,7 +101,8 @@ class _Located:
     def one_line(self) -> str:
         place = ":".join(p for p in (self.file, self.where) if p)
         prefix = f"{place}: " if place else ""
-        return f"{prefix}{self.detail} [{self.code.name}]"
+        # a file name or a quoted value may hold a line break; the message stays one line whatever it holds
+        return f"{prefix}{self.detail} [{self.code.name}]".translate(_LINE_BREAKS)
 
 
 class DeescalateError(_Located, Exception):

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from deescalate.analysis.labels import LABELS
+from deescalate.analysis.rules.guard import RiskyPattern, check_pattern
 from deescalate.analysis.rules.prefilter import required_literals
 from deescalate.datafile import M, parse_yaml, read_text, validate
 from deescalate.encounter.model import Role
@@ -94,6 +95,10 @@ class CompiledRule:
         self.spec = spec
         self.sources = tuple(expand(p, macros) for p in spec.patterns)
         try:
+            for field in ("patterns", "unless", "unless_utterance"):
+                for i, pattern in enumerate(getattr(spec, field)):
+                    where = f"{spec.name}.{field}[{i}]"
+                    _guard(expand(pattern, macros), file=file, where=where)
             # each pattern with the literals one of which it needs (None: no cheap test)
             self.patterns = tuple((re.compile(p), required_literals(p)) for p in self.sources)
             self.unless = _alternation(spec.unless, macros)
@@ -106,6 +111,14 @@ class CompiledRule:
     @property
     def rule_id(self) -> str:
         return f"{self.spec.name}.v{self.spec.version}"
+
+
+def _guard(pattern: str, *, file: str, where: str) -> None:
+    """Refuse a pattern that can backtrack catastrophically (it would hang the analysis), before it is compiled."""
+    try:
+        check_pattern(pattern)
+    except RiskyPattern as exc:
+        raise ConfigError(Code.E145, f"pattern {exc}", file=file, where=where) from None
 
 
 def _alternation(patterns: tuple[str, ...], macros: dict[str, str]) -> re.Pattern[str] | None:
@@ -133,7 +146,16 @@ def default_rule_file() -> RuleFile:
 
 @cache
 def command_lexicon() -> CommandLexicon:
-    return _bundled(CommandLexicon, "commands.yaml")
+    lexicon = _bundled(CommandLexicon, "commands.yaml")
+    for name, patterns in (
+        ("request_frames", lexicon.request_frames),
+        ("not_commands", lexicon.not_commands),
+        *((f"demands.{k}", v) for k, v in lexicon.demands.items()),
+        *((k, (getattr(lexicon, k),)) for k in ("compliance", "correction", "sequence", "vocative")),
+    ):
+        for i, pattern in enumerate(patterns):
+            _guard(pattern, file="commands.yaml", where=f"{name}[{i}]")
+    return lexicon
 
 
 def load_rule_file(path: Path) -> RuleFile:

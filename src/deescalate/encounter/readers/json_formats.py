@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,10 @@ def parse_json(text: str, file: str) -> Any:
         raise InputError(
             Code.E010, f"not valid JSON: {exc.msg}", file=file, where=f"line {exc.lineno} column {exc.colno}"
         ) from None
+    except ValueError:  # Python refuses integers of more than 4,300 digits (a guard against slow conversion)
+        raise InputError(Code.E010, "not valid JSON: a number has too many digits", file=file) from None
+    except RecursionError:
+        raise InputError(Code.E010, "not valid JSON: arrays or objects are nested too deeply", file=file) from None
 
 
 def is_encounter_json(data: Any) -> bool:
@@ -80,6 +85,8 @@ def read_whisper_json(
             raise InputError(Code.E011, f"missing {exc.args[0]!r}", file=file, where=where) from None
         except (TypeError, ValueError):
             raise InputError(Code.E011, "start/end must be numbers", file=file, where=where) from None
+        if not (math.isfinite(start) and (end is None or math.isfinite(end))):
+            raise InputError(Code.E021, "start/end must be finite numbers", file=file, where=where)
         if start < 0:
             raise InputError(Code.E021, "start is negative", file=file, where=where)
         if not text:
