@@ -1,0 +1,112 @@
+"""Hostile input to every transcript reader: a valid encounter comes back, or InputError on one line naming the
+file and the place; nothing else (no traceback, no hang past the hypothesis deadline)."""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from deescalate.analysis.analyzer import Analyzer, analyze
+from deescalate.encounter.model import Encounter
+from deescalate.encounter.readers import read_encounter
+from deescalate.settings import Settings
+from tests.security.fuzz import (
+    DATA,
+    FUZZ,
+    bounded_python,
+    cues,
+    file_bytes,
+    json_file,
+    outcome,
+    srt_from,
+    text_from,
+    vtt_from,
+    whisper_from,
+    write,
+)
+
+# overlaps and unknown roles are warnings about input that is read as it is: not what these tests look at
+pytestmark = pytest.mark.filterwarnings("ignore::deescalate.errors.InputWarning")
+
+# Small limits, so that "too large" and "too many utterances" are reachable by mutation too.
+SETTINGS = Settings(max_input_bytes=200_000, max_utterances=400)
+
+
+@cache
+def _rules_only() -> Analyzer:
+    return Analyzer(model=None)
+
+
+def _read(reader: str, folder: Path, name: str, data: bytes) -> None:
+    path = write(folder, name, data)
+    encounter = outcome(reader, path, lambda: read_encounter(path, settings=SETTINGS))
+    if encounter is not None:
+        _check_valid(encounter)
+
+
+def _check_valid(encounter: Encounter) -> None:
+    """What a reader hands on holds together: it survives a round trip, its times are finite and in order,
+    every speaker is a participant, and the rules can analyse it."""
+    assert Encounter.model_validate(encounter.to_json_dict()) == encounter
+    starts = [u.start for u in encounter.utterances]
+    assert all(math.isfinite(t) and t >= 0 for t in starts)
+    assert starts == sorted(starts)
+    assert all(u.end is None or (math.isfinite(u.end) and u.end >= u.start) for u in encounter.utterances)
+    ids = {p.id for p in encounter.participants}
+    assert {u.speaker for u in encounter.utterances} <= ids
+    analyze(encounter, _rules_only())
+
+
+@FUZZ
+@given(data=st.one_of(json_file(DATA / "welfare.json"), json_file(DATA / "welfare.json")))
+def test_security_readers_encounter_json_never_crashes(tmp_path: Path, data: bytes) -> None:
+    _read("encounter JSON", tmp_path, "welfare.json", data)
+
+
+@FUZZ
+@given(data=st.one_of(json_file(DATA / "welfare.whisper.json"), cues().map(whisper_from)))
+def test_security_readers_whisper_json_never_crashes(tmp_path: Path, data: bytes) -> None:
+    _read("Whisper JSON", tmp_path, "welfare.whisper.json", data)
+
+
+@FUZZ
+@given(data=st.one_of(file_bytes((DATA / "welfare.vtt").read_bytes()), cues().map(vtt_from)))
+def test_security_readers_webvtt_never_crashes(tmp_path: Path, data: bytes) -> None:
+    _read("WebVTT", tmp_path, "welfare.vtt", data)
+
+
+@FUZZ
+@given(data=st.one_of(file_bytes((DATA / "welfare.srt").read_bytes()), cues().map(srt_from)))
+def test_security_readers_srt_never_crashes(tmp_path: Path, data: bytes) -> None:
+    _read("SRT", tmp_path, "welfare.srt", data)
+
+
+@FUZZ
+@given(data=st.one_of(file_bytes((DATA / "welfare.txt").read_bytes()), cues().map(text_from)))
+def test_security_readers_plain_text_never_crashes(tmp_path: Path, data: bytes) -> None:
+    _read("plain text", tmp_path, "welfare.txt", data)
+
+
+@FUZZ
+@given(data=file_bytes((DATA / "welfare.vtt").read_bytes()), name=st.sampled_from(["x.vtt", "x.srt", "x.txt", "x"]))
+def test_security_readers_format_detection_never_crashes(tmp_path: Path, data: bytes, name: str) -> None:
+    """Content under another format's name (or none) goes through detection and the wrong reader."""
+    _read("format detection", tmp_path, name, data)
+
+
+def test_security_readers_quadratic_cue_stays_linear(tmp_path: Path) -> None:
+    """A 600 kB cue of unclosed voice tags (each '<v' used to be tried to the end of the cue: minutes) reads in a
+    child process that is killed past its timeout, so a regression fails here instead of hanging the suite."""
+    path = write(tmp_path, "tags.vtt", b"WEBVTT\n\n00:00.000 --> 00:01.000\n" + b"<v <" * 150_000 + b"\n")
+    script = (
+        "import sys; from deescalate.encounter.readers import read_encounter; "
+        "e = read_encounter(sys.argv[1]); print(len(e.utterances[0].text))"
+    )
+    done = bounded_python(script, str(path), timeout_s=60)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) == len("<v <") * 150_000  # the whole cue kept as its text
