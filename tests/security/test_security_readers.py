@@ -4,6 +4,7 @@ file and the place; nothing else (no traceback, no hang past the hypothesis dead
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -74,22 +75,18 @@ def test_security_readers_whisper_json_never_crashes(tmp_path: Path, data: bytes
     _read("Whisper JSON", tmp_path, "welfare.whisper.json", data)
 
 
+@pytest.mark.parametrize(
+    ("reader", "name", "from_cues"),
+    [("WebVTT", "welfare.vtt", vtt_from), ("SRT", "welfare.srt", srt_from), ("plain text", "welfare.txt", text_from)],
+)
 @FUZZ
-@given(data=st.one_of(file_bytes((DATA / "welfare.vtt").read_bytes()), cues().map(vtt_from)))
-def test_security_readers_webvtt_never_crashes(tmp_path: Path, data: bytes) -> None:
-    _read("WebVTT", tmp_path, "welfare.vtt", data)
-
-
-@FUZZ
-@given(data=st.one_of(file_bytes((DATA / "welfare.srt").read_bytes()), cues().map(srt_from)))
-def test_security_readers_srt_never_crashes(tmp_path: Path, data: bytes) -> None:
-    _read("SRT", tmp_path, "welfare.srt", data)
-
-
-@FUZZ
-@given(data=st.one_of(file_bytes((DATA / "welfare.txt").read_bytes()), cues().map(text_from)))
-def test_security_readers_plain_text_never_crashes(tmp_path: Path, data: bytes) -> None:
-    _read("plain text", tmp_path, "welfare.txt", data)
+@given(data=st.data())
+def test_security_readers_caption_and_text_formats_never_crash(
+    tmp_path: Path, data: st.DataObject, reader: str, name: str, from_cues: Callable[..., bytes]
+) -> None:
+    """Mutations of the valid file, and cues from scratch with timestamps out of order, negative or huge."""
+    content = data.draw(st.one_of(file_bytes((DATA / name).read_bytes()), cues().map(from_cues)))
+    _read(reader, tmp_path, name, content)
 
 
 @FUZZ
