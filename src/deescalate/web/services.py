@@ -25,6 +25,7 @@ from deescalate.analysis.verdicts import judge
 from deescalate.audio.formats import is_media
 from deescalate.encounter.model import Encounter
 from deescalate.encounter.readers import read_encounter
+from deescalate.encounter.writers import safe_file_name
 from deescalate.errors import AuthError, Code, ConflictError, InputError, NotFound
 from deescalate.report.explain import explain
 from deescalate.settings import Settings
@@ -100,7 +101,7 @@ def store_upload(
     session: Session, *, actor: Actor, filename: str, data: bytes, officer: str | None, settings: Settings
 ) -> StoredEncounter:
     """Read an uploaded transcript the way the CLI reads a file, analyse it, store it with its findings."""
-    name = Path(filename or "upload").name[:MAX_SOURCE_NAME] or "upload"
+    name = safe_file_name(filename or "upload", "upload")[:MAX_SOURCE_NAME]
     if officer is not None and find_user(session, username=officer) is None:
         raise InputError(Code.E114, f"officer {officer!r} is not a user of this application", where="officer")
     if is_media(Path(name)):  # transcribed and analysed in the background (web.recordings)
