@@ -31,6 +31,7 @@ from deescalate.briefing.call import CallIn, PersonIn
 from deescalate.encounter.readers.common import read_text
 from deescalate.encounter.readers.json_formats import parse_json
 from deescalate.errors import Code, InputError
+from deescalate.faults import crash_point
 from deescalate.settings import Settings, get_settings
 from deescalate.store.addresses import block_range, is_withheld, normalize_address
 from deescalate.store.eido import looks_like_eido, read_eido
@@ -704,7 +705,9 @@ class _CsvImporter:
                 stored = {values["number"] for values in rows}
             else:
                 stored = set(conn.scalars(select(_CALLS.c.number).where(_CALLS.c.id > before)))
+            crash_point("import.before_commit")
             self.target.commit()
+            crash_point("import.committed")
         except DBAPIError as exc:
             self.target.rollback()
             if len(batch) > 1:

@@ -27,6 +27,7 @@ from deescalate.encounter.model import Encounter
 from deescalate.encounter.readers import read_encounter
 from deescalate.encounter.writers import safe_file_name
 from deescalate.errors import AuthError, Code, ConflictError, InputError, NotFound
+from deescalate.faults import crash_point
 from deescalate.report.explain import explain
 from deescalate.settings import Settings
 from deescalate.store.models import (
@@ -114,6 +115,7 @@ def store_upload(
     )
     attach_analysis(stored, encounter=encounter)
     session.add(stored)
+    crash_point("upload.before_commit")
     session.commit()
     return stored
 
@@ -287,6 +289,7 @@ def review_finding(session: Session, *, actor: Actor, finding_id: int, decision:
     _encounter_row(session, actor=actor, encounter_id=stored.encounter_id)  # same visibility as the encounter
     stored.status = status.value
     session.add(Review(finding=stored, reviewer=actor.username, decision=decision, comment=comment, at=_now()))
+    crash_point("review.before_commit")
     session.commit()
     return {"id": stored.id, "status": stored.status, "reviewer": actor.username, "comment": comment}
 
