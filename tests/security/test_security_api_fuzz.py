@@ -1,7 +1,7 @@
 """Every operation of the application's OpenAPI document, fuzzed by schemathesis in-process (ASGI), signed in as
 an admin with a bearer token: no answer is a server error (5xx), and every error is the one JSON shape.
 
-Bounded: DEESCALATE_API_FUZZ_EXAMPLES examples per operation (20 in `make test`, more in `make check-security`).
+Bounded: DEESCALATE_API_FUZZ_EXAMPLES examples per operation (10 in `make test`, more in `make check-security`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from schemathesis import GenerationMode
 from tests.security.fuzz import COUNTS, DEADLINE
 from tests.web.conftest import token_for, upload
 
-EXAMPLES = int(os.environ.get("DEESCALATE_API_FUZZ_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("DEESCALATE_API_FUZZ_EXAMPLES", "10"))
 
 
 @pytest.fixture

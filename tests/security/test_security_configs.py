@@ -194,11 +194,12 @@ def test_security_configs_roles_files_never_crash(tmp_path: Path, data: bytes) -
 @given(data=st.one_of(file_bytes(BRIEFING_RULES), mutated_tree(yaml.safe_load(BRIEFING_RULES)).map(yaml_bytes)))
 def test_security_configs_briefing_rules_never_crash(tmp_path: Path, data: bytes) -> None:
     path = write(tmp_path, "rules.yaml", data)
-    outcome("briefing rules YAML", path, lambda: load_rules(path), whole_file=CONFIG_WHOLE)
+    # load_rules is cached by path, and every example is written to the same path
+    outcome("briefing rules YAML", path, lambda: load_rules.__wrapped__(path), whole_file=CONFIG_WHOLE)
 
 
 @FUZZ
 @given(data=st.one_of(file_bytes(MATCHING), mutated_tree(yaml.safe_load(MATCHING)).map(yaml_bytes)))
 def test_security_configs_matching_weights_never_crash(tmp_path: Path, data: bytes) -> None:
     path = write(tmp_path, "matching.yaml", data)
-    outcome("matching YAML", path, lambda: load_matching(path), whole_file=CONFIG_WHOLE)
+    outcome("matching YAML", path, lambda: load_matching.__wrapped__(path), whole_file=CONFIG_WHOLE)

@@ -7,6 +7,10 @@ committed is lost, nothing half-written remains, no job stays 'running', and doi
 from __future__ import annotations
 
 import csv
+import os
+import random
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -19,7 +23,7 @@ from deescalate.encounter.readers import read_encounter
 from deescalate.store.importers import BATCH_SIZE
 from deescalate.web.recordings import MAX_ATTEMPTS
 from tests.security.faults import Server, deescalate, rows
-from tests.security.fuzz import COUNTS
+from tests.security.fuzz import COUNTS, full_only
 from tests.web.conftest import EXAMPLE, PASSWORD
 
 FAULTS = COUNTS.setdefault("faults (kill -9)", Counter())
@@ -56,6 +60,7 @@ def _check_encounters(url: str) -> int:
     return int(rows(url, "select count(*) from encounters")[0][0])
 
 
+@full_only
 def test_security_faults_kill_during_upload_leaves_nothing_half_stored(server: Server, store: str) -> None:
     server.start(crash_at="upload.before_commit")
     token = server.token()
@@ -70,6 +75,7 @@ def test_security_faults_kill_during_upload_leaves_nothing_half_stored(server: S
     assert _check_encounters(store) == 1  # uploading again stores it once, whole
 
 
+@full_only
 def test_security_faults_kill_during_review_keeps_status_and_history_together(server: Server, store: str) -> None:
     server.start()
     token = server.token()
@@ -128,7 +134,11 @@ def _calls_csv(path: Path, count: int) -> None:
 
 @pytest.mark.parametrize(
     ("crash_at", "batches_kept"),
-    [("import.before_commit:1", 0), ("import.committed:1", 1), ("import.before_commit:3", 2)],
+    [
+        pytest.param("import.before_commit:1", 0, marks=full_only),
+        pytest.param("import.committed:1", 1, marks=full_only),
+        ("import.before_commit:3", 2),
+    ],
 )
 def test_security_faults_import_killed_between_and_inside_batches(
     tmp_path: Path, crash_at: str, batches_kept: int
@@ -156,6 +166,7 @@ def test_security_faults_import_killed_between_and_inside_batches(
     FAULTS["rows duplicated"] += total - int(rows(url, "select count(distinct number) from calls")[0][0])
 
 
+@full_only
 def test_security_faults_crash_points_are_inert_unless_named(tmp_path: Path) -> None:
     """A crash point named for another place never fires: the same import runs to its end."""
     url = f"sqlite:///{tmp_path}/records.db"
@@ -165,3 +176,46 @@ def test_security_faults_crash_points_are_inert_unless_named(tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     assert rows(url, "select count(*) from calls") == [(10,)]
     assert rows(url, "select number from calls order by number")[0] == ("F000000-24",)
+
+
+KILL_LOOPS = int(os.environ.get("DEESCALATE_KILL_LOOPS", "5"))
+_STATUS_OF = {None: "pending", "confirm": "confirmed", "dispute": "disputed"}
+
+
+@full_only
+def test_security_faults_timed_kills_during_uploads_and_reviews(server: Server, store: str) -> None:
+    """kill -9 at a random moment while uploads and reviews stream in, KILL_LOOPS times, restarting each time:
+    every encounter whole, every finding's status the one its last stored review gave."""
+    chance = random.Random(14)  # seeded: the same moments on every run
+    server.start()
+    token = server.token()
+    for _ in range(KILL_LOOPS):
+        stop = threading.Event()
+        traffic = threading.Thread(target=_traffic, args=(server, token, stop), daemon=True)
+        traffic.start()
+        time.sleep(chance.uniform(0.5, 4.0))
+        assert server.process is not None
+        server.process.kill()
+        server.process.wait(timeout=30)
+        FAULTS["kills"] += 1
+        stop.set()
+        traffic.join(timeout=120)  # bounded: every request has a timeout, and the server is gone
+        server.start()
+        _check_encounters(store)
+        last = "select decision from reviews r where r.finding_id = f.id order by r.id desc limit 1"
+        for status, decision in rows(store, f"select f.status, ({last}) from findings f"):
+            assert status == _STATUS_OF[decision], (status, decision)
+    FAULTS["encounters stored through kills"] += _check_encounters(store)
+    FAULTS["reviews stored through kills"] += int(rows(store, "select count(*) from reviews")[0][0])
+
+
+def _traffic(server: Server, token: str, stop: threading.Event) -> None:
+    """Uploads, each followed by reviews of its first findings, until STOP or the server is gone."""
+    while not stop.is_set():
+        uploaded = _upload(server, token)
+        if uploaded is None:
+            return
+        for n, finding in enumerate(uploaded.json().get("findings", [])[:4]):  # type: ignore[attr-defined]
+            review = {"decision": "confirm" if n % 2 else "dispute", "comment": f"take {n}"}
+            if server.request("POST", f"/api/v1/findings/{finding['id']}/review", token, json=review) is None:
+                return
