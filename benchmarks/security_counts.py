@@ -78,9 +78,10 @@ def main() -> int:
 def _failures(junit: str) -> dict[str, str]:
     """Failed tests by name: 'hang' (hypothesis DeadlineExceeded) or 'crash'."""
     out: dict[str, str] = {}
-    for name, body in re.findall(r'<testcase [^>]*name="([^"]+)"[^>]*>(.*?)</testcase>', junit, re.S):
-        if "<failure" in body or "<error" in body:
-            out[name] = "hang" if "DeadlineExceeded" in body else "crash"
+    for attributes, body in re.findall(r"<testcase ([^>]*?)(?:/>|>(.*?)</testcase>)", junit, re.S):
+        found = re.search(r'name="([^"]+)"', attributes)
+        if found and ("<failure" in body or "<error" in body):
+            out[found.group(1)] = "hang" if "DeadlineExceeded" in body else "crash"
     return out
 
 

@@ -15,7 +15,7 @@ from deescalate.analysis import rules as rules_module
 from deescalate.analysis.rules import RuleFile, compile_rules, default_rule_file, load_rule_file
 from deescalate.briefing.rules import load_rules
 from deescalate.encounter.roles import load_roles_file
-from deescalate.errors import Code
+from deescalate.errors import Code, ConfigError
 from deescalate.store.matching import load_matching
 from deescalate.training.scenario import bundled_scenarios, load_scenario
 from deescalate.training.session import TrainingSession
@@ -203,3 +203,17 @@ def test_security_configs_briefing_rules_never_crash(tmp_path: Path, data: bytes
 def test_security_configs_matching_weights_never_crash(tmp_path: Path, data: bytes) -> None:
     path = write(tmp_path, "matching.yaml", data)
     outcome("matching YAML", path, lambda: load_matching.__wrapped__(path), whole_file=CONFIG_WHOLE)
+
+
+def test_security_configs_scenario_ending_without_condition_is_refused_with_its_place(tmp_path: Path) -> None:
+    """Found by `make check-security`: an empty ending condition passed validation and then crashed the
+    reachability check with a bare ValueError."""
+    for when in ("", "   "):
+        data = yaml.safe_load(SCENARIOS[0].read_text("utf-8"))
+        data["endings"][1]["when"] = when
+        path = write(tmp_path, "scenario.yaml", yaml_bytes(data))
+        assert outcome("scenario YAML", path, lambda p=path: load_scenario(p), whole_file=CONFIG_WHOLE) is None
+        try:
+            load_scenario(path)
+        except ConfigError as exc:
+            assert (exc.code, exc.where) == (Code.E092, "endings.1.when"), exc.one_line()

@@ -239,6 +239,9 @@ class Scenario(_Strict):
         conditions += [(f"scene.{k}.when", f.when) for k, f in self.scene.items()]
         conditions += [("person.understood_when", self.person.understood_when)]
         conditions += [(f"endings.{i}.when", e.when) for i, e in enumerate(self.endings)]
+        for i, e in enumerate(self.endings):  # the other conditions may be empty (always); an ending's may not
+            if not e.when.strip():
+                raise ValueError(f"endings.{i}.when: an ending needs a condition")
         for where, text in conditions:
             if text:
                 try:
