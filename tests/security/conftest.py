@@ -21,11 +21,12 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not COUNTS:
+    if not any(COUNTS.values()):
         return
     terminalreporter.section("hostile inputs")
     for reader, counts in sorted(COUNTS.items()):
-        terminalreporter.write_line(f"{reader:24} " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        if counts:
+            terminalreporter.write_line(f"{reader:24} " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     target = os.environ.get("DEESCALATE_SECURITY_COUNTS")
     if target:
         Path(target).write_text(json.dumps({r: dict(c) for r, c in COUNTS.items()}, indent=1, sort_keys=True))

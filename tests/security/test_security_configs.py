@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from unittest import mock
 
+import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,6 +17,7 @@ from deescalate.analysis.rules import RuleFile, compile_rules, default_rule_file
 from deescalate.briefing.rules import load_rules
 from deescalate.encounter.roles import load_roles_file
 from deescalate.errors import Code, ConfigError
+from deescalate.store.layouts import load_mapping
 from deescalate.store.matching import load_matching
 from deescalate.training.scenario import bundled_scenarios, load_scenario
 from deescalate.training.session import TrainingSession
@@ -217,3 +219,37 @@ def test_security_configs_scenario_ending_without_condition_is_refused_with_its_
             load_scenario(path)
         except ConfigError as exc:
             assert (exc.code, exc.where) == (Code.E092, "endings.1.when"), exc.one_line()
+
+
+KNOWN_YAML = {
+    "date that does not exist": b"rules: []\nwhen: 2001-13-45\n",
+    "integer of 5,000 digits": b"rules: []\nn: " + b"1" * 5000 + b"\n",
+    "lists 5,000 deep": b"rules: " + b"[" * 5000 + b"]" * 5000 + b"\n",
+    "timestamp tag on text": b"rules: []\nwhen: !!timestamp x\n",
+    "float tag on text": b"rules: []\nx: !!float x\n",
+}
+
+
+@pytest.mark.parametrize("case", KNOWN_YAML, ids=list(KNOWN_YAML))
+def test_security_configs_known_hostile_yaml_is_refused(tmp_path: Path, case: str) -> None:
+    """PyYAML let ValueError, AttributeError and RecursionError through for these; every YAML reader refuses them."""
+    path = write(tmp_path, "config.yaml", KNOWN_YAML[case])
+    for reader, load in [
+        ("rule config YAML", load_rule_file),
+        ("roles YAML", load_roles_file),
+        ("scenario YAML", load_scenario),
+        ("matching YAML", load_matching.__wrapped__),
+    ]:
+        assert outcome(reader, path, lambda load=load: load(path), whole_file=CONFIG_WHOLE) is None, reader
+    assert outcome("CSV mapping YAML", path, lambda: load_mapping(path), whole_file=CONFIG_WHOLE | {Code.E084}) is None
+
+
+@pytest.mark.parametrize(
+    "when", ["agitation < " + "9" * 400, "phase > 2", "phase < agitation", "not " * 10_000 + "harm"], ids=range(4)
+)
+def test_security_configs_known_hostile_conditions_are_refused(tmp_path: Path, when: str) -> None:
+    """Each of these escaped load_scenario as OverflowError, TypeError or MemoryError."""
+    data = yaml.safe_load(SCENARIOS[0].read_text("utf-8"))
+    data["endings"][0]["when"] = when
+    path = write(tmp_path, "scenario.yaml", yaml_bytes(data))
+    assert outcome("scenario YAML", path, lambda: load_scenario(path), whole_file=CONFIG_WHOLE) is None

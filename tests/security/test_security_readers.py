@@ -107,3 +107,29 @@ def test_security_readers_quadratic_cue_stays_linear(tmp_path: Path) -> None:
     done = bounded_python(script, str(path), timeout_s=60)
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) == len("<v <") * 150_000  # the whole cue kept as its text
+
+
+# Each of these crashed a reader (a traceback, not a one-line error) before it was fixed; the random
+# examples above need luck to hit them, so they are tried every run.
+KNOWN = {
+    "clock of 5,000 digits": ("t.txt", b"[" + b"9" * 5000 + b":00] A: hi\n"),
+    "clock past float": ("t.txt", b"[" + b"9" * 400 + b":00] A: hi\n"),
+    "vtt clock past float": ("t.vtt", b"WEBVTT\n\n" + b"9" * 400 + b":00:00.000 --> 00:01.000\nhi\n"),
+    "integer of 5,000 digits": ("e.json", b'{"id":"x","participants":[],"utterances":[],"n":' + b"1" * 5000 + b"}"),
+    "arrays 100,000 deep": ("e.json", b"[" * 100_000 + b"]" * 100_000),
+    "objects 300 deep": ("w.json", b'{"segments":[{"start":0,"text":"x","words":' + b"[" * 300 + b"]" * 300 + b"}]}"),
+    "NaN start (whisper)": ("w.json", b'{"segments":[{"start":"nan","end":1,"text":"x"}]}'),
+    "infinite start (whisper)": ("w.json", b'{"segments":[{"start":1e999,"text":"x"}]}'),
+    "NaN language (whisper)": ("w.json", b'{"language":NaN,"segments":[{"start":0,"text":"x"}]}'),
+    "infinite start (encounter)": (
+        "e.json",
+        b'{"id":"x","participants":[{"id":"a"}],"utterances":[{"id":"u","speaker":"a","start":1e999,"text":"x"}]}',
+    ),
+}
+
+
+@pytest.mark.parametrize("case", KNOWN, ids=list(KNOWN))
+def test_security_readers_known_hostile_inputs_are_refused(tmp_path: Path, case: str) -> None:
+    name, data = KNOWN[case]
+    path = write(tmp_path, name, data)
+    assert outcome("known hostile inputs", path, lambda: read_encounter(path, settings=SETTINGS)) is None

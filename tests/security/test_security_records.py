@@ -129,3 +129,25 @@ def test_security_records_mapping_files_never_crash(tmp_path: Path, engine: Engi
             import_csv(engine, csv, mapping_file=path)
         except InputError as exc:  # a mapping that names columns this CSV lacks
             assert exc.code is Code.E084 and exc.where == "line 1", exc.one_line()
+
+
+def test_security_records_known_hostile_rows_are_skipped_with_their_line(tmp_path: Path, engine: Engine) -> None:
+    """A 5,000-digit priority (int() refused it) and a year-1 time with an offset (no UTC time in range) once
+    stopped the import with a traceback; each is one row, kept or skipped, the rest imported."""
+    header = b"NOPD_Item,Type_,TypeText,Priority,TimeCreate,BLOCK_ADDRESS,Location\n"
+    body = (
+        b"K1-24,21,OTHER," + b"9" * 5000 + b",01/15/2024 08:00:00 PM,025XX Canal St,\n"
+        b"K2-24,21,OTHER,2A,0001-01-01T00:00:00+05:00,025XX Canal St,\n"
+        b"K3-24,21,OTHER,2A,01/15/2024 08:00:00 PM,025XX Canal St,\n"
+    )
+    path = write(tmp_path, "known.csv", header + body)
+    report = outcome("known hostile inputs", path, lambda: import_csv(engine, path))
+    assert report is not None and report.rows_read == 3
+    assert [line for line, _ in report.errors] == [3]  # the bad time; the priority is kept as written, unranked
+    assert report.rows_imported == 2
+
+
+def test_security_records_call_time_without_utc_equivalent_is_refused(tmp_path: Path) -> None:
+    for received in ("0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"):
+        path = write(tmp_path, "call.json", json.dumps({**SIMPLE_CALL, "received_at": received}).encode())
+        assert outcome("known hostile inputs", path, lambda p=path: read_call_file(p, SETTINGS)) is None
