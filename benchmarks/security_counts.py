@@ -79,7 +79,7 @@ def _failures(junit: str) -> dict[str, str]:
     """Failed tests by name: 'hang' (hypothesis DeadlineExceeded) or 'crash'."""
     out: dict[str, str] = {}
     for attributes, body in re.findall(r"<testcase ([^>]*?)(?:/>|>(.*?)</testcase>)", junit, re.S):
-        found = re.search(r'name="([^"]+)"', attributes)
+        found = re.search(r'(?<![a-z])name="([^"]+)"', attributes)
         if found and ("<failure" in body or "<error" in body):
             out[found.group(1)] = "hang" if "DeadlineExceeded" in body else "crash"
     return out

@@ -224,7 +224,7 @@ def test_security_configs_scenario_ending_without_condition_is_refused_with_its_
 KNOWN_YAML = {
     "date that does not exist": b"rules: []\nwhen: 2001-13-45\n",
     "integer of 5,000 digits": b"rules: []\nn: " + b"1" * 5000 + b"\n",
-    "lists 5,000 deep": b"rules: " + b"[" * 5000 + b"]" * 5000 + b"\n",
+    "lists 800 deep": b"rules: " + b"[" * 800 + b"]" * 800 + b"\n",  # past PyYAML's recursion, not much more
     "timestamp tag on text": b"rules: []\nwhen: !!timestamp x\n",
     "float tag on text": b"rules: []\nx: !!float x\n",
 }

@@ -82,7 +82,8 @@ def test_security_paths_cli_reports_named_from_ids_stay_in_the_output_folder(tmp
     folder = tmp_path / "in"
     folder.mkdir()
     example = json.loads(EXAMPLE.read_text())
-    ids = ["../../escaped", "..", "/tmp/abs-escape", "a\\..\\..\\b"]
+    absolute = tmp_path / "abs-escape"
+    ids = ["../../escaped", "..", str(absolute), "a\\..\\..\\b"]
     paths = []
     for i, encounter_id in enumerate(ids):
         path = folder / f"cam{i}.json"
@@ -94,4 +95,4 @@ def test_security_paths_cli_reports_named_from_ids_stay_in_the_output_folder(tmp
     assert done.returncode == 0, done.stderr
     written = sorted(p for p in tmp_path.rglob("*.json") if folder not in p.parents)
     assert written and all(p.parent == reports for p in written), written
-    assert not Path("/tmp/abs-escape.json").exists()
+    assert not absolute.with_suffix(".json").exists()
