@@ -43,6 +43,12 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+# PyYAML's scanner checks every open bracket's possible key on every token: "{{{{..." costs the square of
+# its length (30,000 of them: seconds). No data file nests flow collections past a handful of levels.
+MAX_FLOW_DEPTH = 64
+_DEEP_FLOW = re.compile(r"[\[{](?:[^\[\]{}]{0,8}[\[{]){" + str(MAX_FLOW_DEPTH) + "}")  # opens, no close between
+
+
 def safe_yaml(text: str, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> object:
     """yaml.load with a safe loader, every failure a YAMLError.
 
@@ -50,6 +56,8 @@ def safe_yaml(text: str, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> obj
     integer of 5,000 digits, AttributeError for "!!timestamp x", RecursionError for "[[[[...". Callers
     catch YAMLError alone.
     """
+    if _DEEP_FLOW.search(text):
+        raise yaml.YAMLError(f"brackets nested more than {MAX_FLOW_DEPTH} deep")
     try:
         return yaml.load(text, Loader=loader)  # noqa: S506  (a SafeLoader or a subclass of it)
     except (yaml.YAMLError, DuplicateKey):

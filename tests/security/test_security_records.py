@@ -147,6 +147,18 @@ def test_security_records_known_hostile_rows_are_skipped_with_their_line(tmp_pat
     assert report.rows_imported == 2
 
 
+def test_security_records_eido_call_back_list_that_is_not_a_list(tmp_path: Path) -> None:
+    """Found by `make check-security`: the 2020 draft's updatedCBN given as true was iterated (TypeError)."""
+    draft = json.loads((DATA / "eido" / "draft_2020.json").read_text())
+    calls = draft["callComponent"] if isinstance(draft["callComponent"], list) else [draft["callComponent"]]
+    for value in (True, 7, "tel:+13025550000", {"updatedCBNIdentifierURI": "tel:+13025550001"}):
+        calls[0]["updatedCBN"] = value
+        path = write(tmp_path, "draft.json", json.dumps(draft).encode())
+        call = outcome("known hostile inputs", path, lambda p=path: read_call_file(p, SETTINGS))
+        if isinstance(value, dict):
+            assert call is not None and "+13025550001" in call.callbacks
+
+
 def test_security_records_call_time_without_utc_equivalent_is_refused(tmp_path: Path) -> None:
     for received in ("0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"):
         path = write(tmp_path, "call.json", json.dumps({**SIMPLE_CALL, "received_at": received}).encode())
