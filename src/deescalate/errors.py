@@ -87,6 +87,11 @@ class Code(StrEnum):
     E130 = "only the trainee who started a training session may play it"
     E131 = "stored training session no longer replays"
     E132 = "another turn was taken at the same time"
+    E145 = "pattern can take exponential time (catastrophic backtracking)"
+
+
+# Every character str.splitlines() breaks at, written as its escape.
+_LINE_BREAKS = {ord(c): c.encode("unicode_escape").decode("ascii") for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
 
 
 class _Located:
@@ -102,7 +107,8 @@ class _Located:
     def one_line(self) -> str:
         place = ":".join(p for p in (self.file, self.where) if p)
         prefix = f"{place}: " if place else ""
-        return f"{prefix}{self.detail} [{self.code.name}]"
+        # a file name or a quoted value may hold a line break; the message stays one line whatever it holds
+        return f"{prefix}{self.detail} [{self.code.name}]".translate(_LINE_BREAKS)
 
 
 class DeescalateError(_Located, Exception):

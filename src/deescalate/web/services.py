@@ -25,7 +25,9 @@ from deescalate.analysis.verdicts import judge
 from deescalate.audio.formats import is_media
 from deescalate.encounter.model import Encounter
 from deescalate.encounter.readers import read_encounter
+from deescalate.encounter.writers import safe_file_name
 from deescalate.errors import AuthError, Code, ConflictError, InputError, NotFound
+from deescalate.faults import crash_point
 from deescalate.report.explain import explain
 from deescalate.settings import Settings
 from deescalate.store.models import (
@@ -100,7 +102,7 @@ def store_upload(
     session: Session, *, actor: Actor, filename: str, data: bytes, officer: str | None, settings: Settings
 ) -> StoredEncounter:
     """Read an uploaded transcript the way the CLI reads a file, analyse it, store it with its findings."""
-    name = Path(filename or "upload").name[:MAX_SOURCE_NAME] or "upload"
+    name = safe_file_name(filename or "upload", "upload")[:MAX_SOURCE_NAME]
     if officer is not None and find_user(session, username=officer) is None:
         raise InputError(Code.E114, f"officer {officer!r} is not a user of this application", where="officer")
     if is_media(Path(name)):  # transcribed and analysed in the background (web.recordings)
@@ -113,6 +115,7 @@ def store_upload(
     )
     attach_analysis(stored, encounter=encounter)
     session.add(stored)
+    crash_point("upload.before_commit")
     session.commit()
     return stored
 
@@ -286,6 +289,7 @@ def review_finding(session: Session, *, actor: Actor, finding_id: int, decision:
     _encounter_row(session, actor=actor, encounter_id=stored.encounter_id)  # same visibility as the encounter
     stored.status = status.value
     session.add(Review(finding=stored, reviewer=actor.username, decision=decision, comment=comment, at=_now()))
+    crash_point("review.before_commit")
     session.commit()
     return {"id": stored.id, "status": stored.status, "reviewer": actor.username, "comment": comment}
 
