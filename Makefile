@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out
 
-.PHONY: demo test lint bench eval clean system-deps
+.PHONY: demo test lint bench eval clean system-deps check-security
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: no python3.11 or python3 found; install Python 3.11"; exit 2; }
@@ -40,6 +40,11 @@ test: $(STAMP) system-deps
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# Hostile input and faults at a larger budget than make test's: 1,000 random examples a reader, schemathesis at
+# 100 examples an operation, every kill point and kill loops; prints the counts (benchmarks/security_counts.py).
+check-security: $(STAMP) system-deps
+	timeout 1800 $(BIN)/python benchmarks/security_counts.py --full
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

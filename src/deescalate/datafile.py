@@ -26,6 +26,8 @@ def read_text(path: Path, *, code: Code, what: str) -> str:
         raise ConfigError(code, f"{what} not found", file=str(path)) from None
     except (UnicodeDecodeError, IsADirectoryError):
         raise ConfigError(code, f"{what} is not UTF-8 text", file=str(path)) from None
+    except OSError as exc:
+        raise ConfigError(code, f"cannot read the {what}: {exc.strerror}", file=str(path)) from None
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -41,6 +43,31 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+# PyYAML's scanner checks every open bracket's possible key on every token: "{{{{..." costs the square of
+# its length (30,000 of them: seconds). No data file nests flow collections past a handful of levels.
+MAX_FLOW_DEPTH = 64
+_DEEP_FLOW = re.compile(r"[\[{](?:[^\[\]{}]{0,8}[\[{]){" + str(MAX_FLOW_DEPTH) + "}")  # opens, no close between
+
+
+def safe_yaml(text: str, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> object:
+    """yaml.load with a safe loader, every failure a YAMLError.
+
+    PyYAML's constructors let Python's own errors through: ValueError for "2001-13-45" (a date) or an
+    integer of 5,000 digits, AttributeError for "!!timestamp x", RecursionError for "[[[[...". Callers
+    catch YAMLError alone.
+    """
+    if _DEEP_FLOW.search(text):
+        raise yaml.YAMLError(f"brackets nested more than {MAX_FLOW_DEPTH} deep")
+    try:
+        return yaml.load(text, Loader=loader)  # noqa: S506  (a SafeLoader or a subclass of it)
+    except (yaml.YAMLError, DuplicateKey):
+        raise
+    except RecursionError:
+        raise yaml.YAMLError("nested too deeply") from None
+    except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+        raise yaml.YAMLError(f"a value cannot be read ({str(exc).splitlines()[0] if str(exc) else exc!r})") from None
+
+
 class DuplicateKey(Exception):
     def __init__(self, key: object, line: int) -> None:
         super().__init__(f"duplicate key {key!r}")
@@ -53,16 +80,17 @@ def parse_yaml(
 ) -> object:
     """``unique_keys``: a key given twice in one mapping is an error (``duplicate_code``, else ``code``)."""
     try:
-        if unique_keys:
-            return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506  (a SafeLoader subclass)
-        return yaml.safe_load(text)
+        return safe_yaml(text, _UniqueKeyLoader if unique_keys else yaml.SafeLoader)
     except DuplicateKey as exc:
         raise ConfigError(
             duplicate_code or code, f"duplicate key {exc.key!r}", file=file, where=f"line {exc.line}"
         ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(code, "not valid YAML", file=file, where=f"line {mark.line + 1}" if mark else None) from None
+        why = "" if mark or not exc.args else f": {exc.args[0]}"
+        raise ConfigError(
+            code, f"not valid YAML{why}", file=file, where=f"line {mark.line + 1}" if mark else None
+        ) from None
 
 
 def validate(model: type[M], data: object, *, file: str, code: Code) -> M:

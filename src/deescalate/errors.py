@@ -96,6 +96,11 @@ class Code(StrEnum):
     E141 = "file is already stored"
     E142 = "retention settings are unsafe"
     E143 = "audit search filter is invalid"
+    E145 = "pattern can take exponential time (catastrophic backtracking)"
+
+
+# Every character str.splitlines() breaks at, written as its escape.
+_LINE_BREAKS = {ord(c): c.encode("unicode_escape").decode("ascii") for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
 
 
 class _Located:
@@ -111,7 +116,8 @@ class _Located:
     def one_line(self) -> str:
         place = ":".join(p for p in (self.file, self.where) if p)
         prefix = f"{place}: " if place else ""
-        return f"{prefix}{self.detail} [{self.code.name}]"
+        # a file name or a quoted value may hold a line break; the message stays one line whatever it holds
+        return f"{prefix}{self.detail} [{self.code.name}]".translate(_LINE_BREAKS)
 
 
 class DeescalateError(_Located, Exception):

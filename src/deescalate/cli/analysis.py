@@ -17,7 +17,7 @@ from deescalate.analysis.learned.evaluate import CrossValidation
 from deescalate.analysis.scoring import Scoreboard
 from deescalate.cli.common import FormatOption, RolesOption, err, load_one, out
 from deescalate.encounter.readers import read_encounter
-from deescalate.encounter.writers import to_json, write_atomic
+from deescalate.encounter.writers import safe_file_name, to_json, write_atomic
 from deescalate.errors import Code, DeescalateError, InputError
 from deescalate.report import render
 from deescalate.report.json_report import analysis_json
@@ -67,7 +67,8 @@ def analyze_command(
                 progress.advance(task)
                 continue
             if output is not None and (several or output.is_dir()):
-                target = output / f"{encounter.id}.{EXTENSIONS[fmt]}"
+                # the id comes from inside the file: "../../x" must not put a report outside the folder
+                target = output / f"{safe_file_name(encounter.id, 'encounter')}.{EXTENSIONS[fmt]}"
                 write_atomic(target, render(analysis, fmt))
                 err.print(f"wrote {target}", markup=False, highlight=False)
             elif output is not None:

@@ -42,8 +42,9 @@ class Participant(_Frozen):
 class Utterance(_Frozen):
     id: str = Field(min_length=1)
     speaker: str = Field(min_length=1)
-    start: float = Field(ge=0)
-    end: float | None = Field(default=None, ge=0)
+    # finite: JSON's 1e999 reads as infinity, which no clock shows and no timeline can place
+    start: float = Field(ge=0, allow_inf_nan=False)
+    end: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     text: str
     source: str | list[str] | None = None
     labels: list[str] | None = None
@@ -56,7 +57,7 @@ class Utterance(_Frozen):
 
 
 class Event(_Frozen):
-    t: float = Field(ge=0)
+    t: float = Field(ge=0, allow_inf_nan=False)
     type: str = Field(min_length=1)
     by: str | None = None
     detail: str | None = None

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import yaml
 
+from deescalate.datafile import safe_yaml
 from deescalate.encounter.model import Role
 from deescalate.errors import Code, ConfigError
 
@@ -78,7 +79,7 @@ def load_roles_file(path: Path) -> dict[str, Role]:
     except OSError as exc:
         raise ConfigError(Code.E030, f"cannot read the roles file: {exc.strerror}", file=where) from None
     try:
-        data = yaml.safe_load(raw)
+        data = safe_yaml(raw)
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         raise ConfigError(

@@ -86,6 +86,23 @@ def to_whisper(encounter: Encounter) -> str:
 WRITERS = {"json": to_json, "vtt": to_vtt, "srt": to_srt, "text": to_text, "whisper": to_whisper}
 
 
+# File systems take 255 bytes in a name; the rest is room for write_atomic's temporary ".NAME.xxxxxxxx".
+MAX_NAME_BYTES = 200
+
+
+def safe_file_name(text: str, default: str) -> str:
+    """TEXT (an uploaded file's name, an id from inside a file) as one file name within a folder: only its last
+    path part, no NUL, never "." or ".." (DEFAULT then), at most MAX_NAME_BYTES with its suffix kept."""
+    name = text.replace("\x00", "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if name in ("", ".", ".."):
+        return default
+    suffix = Path(name).suffix[:16]
+    stem = name[: len(name) - len(suffix)]
+    while len((stem + suffix).encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
+        stem = stem[:-1]
+    return (stem + suffix) if stem else default
+
+
 def write_atomic(path: Path, content: str) -> None:
     """Write via a temporary file and rename, so a crash never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -314,7 +314,8 @@ class _Reader:
             every += numbers
         for _, c in self.components("callComponent"):  # the 2020 draft keeps them on the call
             uris = _texts(get(c, "callerCallBackInformationURL")) + _texts(get(c, "deviceCallBackInformationURL"))
-            for u in get(c, "updatedCBN") or []:
+            updated = get(c, "updatedCBN")
+            for u in updated if isinstance(updated, list) else [updated]:  # a list of objects, or one
                 if isinstance(u, dict):
                     uris += _texts(get(u, "updatedCBNIdentifierURI"))
             every += [callback_number(u) for u in uris]

@@ -31,6 +31,7 @@ from deescalate.briefing.call import CallIn, PersonIn
 from deescalate.encounter.readers.common import read_text
 from deescalate.encounter.readers.json_formats import parse_json
 from deescalate.errors import Code, InputError
+from deescalate.faults import crash_point
 from deescalate.settings import Settings, get_settings
 from deescalate.store.addresses import block_range, is_withheld, normalize_address
 from deescalate.store.eido import looks_like_eido, read_eido
@@ -76,15 +77,32 @@ def read_call_file(path: Path | str, settings: Settings | None = None) -> CallIn
     data = parse_json(read_text(path, settings), file)
     if not isinstance(data, dict):
         raise InputError(Code.E081, f"top level is a JSON {type(data).__name__}, not an object", file=file)
+    zone = agency_zone(settings)
     if "number" in data or "received_at" in data:
-        return localize_call(_from_simple(data, file), zone=agency_zone(settings))
-    if looks_like_eido(data):
-        return localize_call(read_eido(data, file=file), zone=agency_zone(settings))
-    raise InputError(
-        Code.E081,
-        "neither the simple call layout (number, received_at, ...) nor NENA EIDO ($id, eidoVersion, ...Component)",
-        file=file,
-    )
+        call = localize_call(_from_simple(data, file), zone=zone)
+    elif looks_like_eido(data):
+        call = localize_call(read_eido(data, file=file), zone=zone)
+    else:
+        raise InputError(
+            Code.E081,
+            "neither the simple call layout (number, received_at, ...) nor NENA EIDO ($id, eidoVersion, ...Component)",
+            file=file,
+        )
+    _check_times(call, file, zone)
+    return call
+
+
+def _check_times(call: CallIn, file: str, zone: tzinfo) -> None:
+    """Every time of the call has a UTC time: "0001-01-01T00:00+05:00" is valid ISO 8601 but has none."""
+    times = [("received_at", call.received_at), ("updated_at", call.updated_at)]
+    times += [(f"notes[{i}].at", n.at) for i, n in enumerate(call.notes)]
+    for where, t in times:
+        if t is None:
+            continue
+        try:
+            to_utc(t, zone)
+        except OverflowError:
+            raise InputError(Code.E021, f"time {t.isoformat()} is out of range", file=file, where=where) from None
 
 
 def _from_simple(data: dict[str, Any], file: str) -> CallIn:
@@ -330,7 +348,10 @@ class _TimeParser:
             except ValueError:
                 return None
             t = datetime.combine(t.date(), clock, tzinfo=t.tzinfo)
-        return _utc(t, self.zone)
+        try:
+            return _utc(t, self.zone)
+        except OverflowError:  # "0001-01-01T00:00+05:00" has no UTC time in datetime's range
+            return None
 
     def parse(self, text: str) -> datetime | None:
         try:
@@ -684,7 +705,9 @@ class _CsvImporter:
                 stored = {values["number"] for values in rows}
             else:
                 stored = set(conn.scalars(select(_CALLS.c.number).where(_CALLS.c.id > before)))
+            crash_point("import.before_commit")
             self.target.commit()
+            crash_point("import.committed")
         except DBAPIError as exc:
             self.target.rollback()
             if len(batch) > 1:

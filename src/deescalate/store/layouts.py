@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from deescalate.datafile import safe_yaml
 from deescalate.errors import Code, ConfigError, InputError
 
 # Our fields a CSV column can fill. "location" is one column holding both coordinates,
@@ -74,8 +75,9 @@ class PriorityScale(BaseModel):
 
 
 _STRPTIME = set("aAwdbBmyYHIpMSfzZjUWcxXGuV%")  # the directives datetime.strptime understands
-_NUMBER = re.compile(r"(\d+)(?:\.0+)?\Z")
-_LEADING = re.compile(r"(\d+)")
+# at most nine digits: a priority of 5,000 digits is no priority, and int() refuses it with a ValueError
+_NUMBER = re.compile(r"(\d{1,9})(?:\.0+)?\Z")
+_LEADING = re.compile(r"(\d{1,9})(?!\d)")
 
 
 class LayoutSpec(BaseModel):
@@ -194,7 +196,7 @@ def _read(path: Path | None) -> LayoutsFile:
             text = resources.files("deescalate.store").joinpath(LAYOUTS_FILE).read_text(encoding="utf-8")
         else:
             text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
+        data = safe_yaml(text)
     except FileNotFoundError:
         raise ConfigError(Code.E001, "layouts file not found", file=file) from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
@@ -273,7 +275,7 @@ def load_mapping(path: Path) -> CsvLayout:
     """
     file = str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(Code.E001, "mapping file not found", file=file) from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:

@@ -32,8 +32,9 @@ def parse_condition(text: str, names: frozenset[str] = ENDING_NAMES) -> ast.expr
     ``names``: the names it may use (the model's, and a scenario's scene facts)."""
     try:
         tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError:
-        raise ValueError(f"cannot read condition {text!r}") from None
+    # the parser's own stack overflows on "not not not ..." as a MemoryError
+    except (SyntaxError, MemoryError, RecursionError):
+        raise ValueError(f"cannot read condition {text[:80]!r}") from None
     _check(tree.body, names)
     return tree.body
 
@@ -49,10 +50,11 @@ def _check(node: ast.expr, names: frozenset[str] = ENDING_NAMES) -> None:
     elif isinstance(node, ast.Compare):
         parts = [node.left, *node.comparators]
         strings = any(isinstance(p, ast.Constant) and isinstance(p.value, str) for p in parts)
+        phase = any(isinstance(p, ast.Name) and p.id == "phase" for p in parts)  # its value is a string too
         for op in node.ops:
             if type(op) not in _COMPARE:
                 raise ValueError(f"comparison {type(op).__name__} is not allowed")
-            if strings and not isinstance(op, ast.Eq | ast.NotEq):
+            if (strings or phase) and not isinstance(op, ast.Eq | ast.NotEq):
                 raise ValueError("a string can only be compared with == or !=")
         for p in parts:
             _check(p, names)
@@ -60,7 +62,8 @@ def _check(node: ast.expr, names: frozenset[str] = ENDING_NAMES) -> None:
         if node.id not in names:
             raise ValueError(f"unknown name {node.id!r}; names are {', '.join(sorted(names))}")
     elif isinstance(node, ast.Constant) and isinstance(node.value, bool | int | float):
-        pass
+        if isinstance(node.value, int) and abs(node.value) > 10**15:  # beyond float's exact range; 10**400 overflows
+            raise ValueError(f"number {str(node.value)[:20]}... is too large")
     elif isinstance(node, ast.Constant) and isinstance(node.value, str):
         if node.value not in PHASES:
             raise ValueError(f"unknown phase {node.value!r}; phases are {', '.join(PHASES)}")

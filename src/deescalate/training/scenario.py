@@ -305,6 +305,9 @@ class Scenario(_Strict):
         states += [("person.understood_when", self.person.understood_when)]
         states += [(f"others.{k}.present", o.present) for k, o in self.others.items()]
         states += [(f"endings.{i}.when", e.when) for i, e in enumerate(self.endings)]
+        for i, e in enumerate(self.endings):  # the other conditions may be empty (always); an ending's may not
+            if not e.when.strip():
+                raise ValueError(f"endings.{i}.when: an ending needs a condition")
         for where, text in said:
             _parse(where, text, replies)
         for where, text in states:

@@ -123,6 +123,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return _respond(request, error_body(code, str(exc.detail)), exc.status_code, getattr(exc, "headers", None))
 
 
+async def _integer_out_of_range(request: Request, exc: Exception) -> Response:
+    """SQLite cannot bind an integer past 64 bits: an id such as 9223372036854775808 names no row, it is not a crash."""
+    if "SQLite INTEGER" not in str(exc):
+        return await _unexpected_error(request, exc)
+    return _respond(request, error_body(Code.E112, "not found: the number is larger than any stored id"), 404)
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("internal error", exc_info=exc)  # the details go to the server log, never to the client
     return _respond(request, error_body(Code.E117, Code.E117.value), 500)
@@ -132,4 +139,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DeescalateError, _deescalate_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OverflowError, _integer_out_of_range)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from deescalate.errors import Code, DeescalateError, InputError, NotFound
+from deescalate.faults import crash_point
 from deescalate.settings import Settings
 from deescalate.store import integrity
 from deescalate.store.models import EncounterStatus, Job, JobState, OriginalKind, StoredEncounter
@@ -168,6 +169,7 @@ def claim_next(session: Session) -> int | None:
         .values(status=EncounterStatus.processing.value)
     )
     session.commit()
+    crash_point("job.claimed")
     return job_id
 
 

@@ -26,7 +26,9 @@ from deescalate.analysis.verdicts import judge
 from deescalate.audio.formats import is_media
 from deescalate.encounter.model import Encounter
 from deescalate.encounter.readers import read_encounter
+from deescalate.encounter.writers import safe_file_name
 from deescalate.errors import AuthError, Code, ConflictError, InputError, NotFound, PermissionDenied
+from deescalate.faults import crash_point
 from deescalate.report.explain import explain
 from deescalate.settings import Settings
 from deescalate.store import integrity
@@ -106,7 +108,7 @@ def store_upload(
 ) -> tuple[StoredEncounter, bool]:
     """Keep the uploaded file as it came, with its SHA-256; read it the way the CLI reads a file, analyse it and
     store it with its findings. The same bytes uploaded again are the record already stored: (it, False)."""
-    name = Path(filename or "upload").name[:MAX_SOURCE_NAME] or "upload"
+    name = safe_file_name(filename or "upload", "upload")[:MAX_SOURCE_NAME]
     existing = integrity.find(session, sha256=integrity.sha256_of(data)) if data else None
     if existing is not None:
         return _already_stored(session, actor=actor, stored=existing), False
@@ -146,6 +148,7 @@ def commit_upload(
         return _already_stored(session, actor=actor, stored=existing), False
     if then is not None:
         then(stored)
+    crash_point("upload.before_commit")
     session.commit()
     return stored, True
 
@@ -367,6 +370,7 @@ def review_finding(session: Session, *, actor: Actor, finding_id: int, decision:
     _encounter_row(session, actor=actor, encounter_id=stored.encounter_id)  # same visibility as the encounter
     stored.status = status.value
     session.add(Review(finding=stored, reviewer=actor.username, decision=decision, comment=comment, at=_now()))
+    crash_point("review.before_commit")
     session.commit()
     return {"id": stored.id, "status": stored.status, "reviewer": actor.username, "comment": comment}
 

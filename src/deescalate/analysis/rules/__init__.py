@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from deescalate.analysis.labels import LABELS
+from deescalate.analysis.rules.guard import MAX_PATTERN_CHARS, RiskyPattern, check_pattern
 from deescalate.analysis.rules.prefilter import required_literals
 from deescalate.datafile import M, parse_yaml, read_text, validate
 from deescalate.encounter.model import Role
@@ -92,12 +93,19 @@ class CompiledRule:
 
     def __init__(self, spec: RuleSpec, macros: dict[str, str], file: str) -> None:
         self.spec = spec
-        self.sources = tuple(expand(p, macros) for p in spec.patterns)
         try:
+            checked = {
+                field: tuple(
+                    _checked(p, macros, file=file, where=f"{spec.name}.{field}[{i}]")
+                    for i, p in enumerate(getattr(spec, field))
+                )
+                for field in ("patterns", "unless", "unless_utterance")
+            }
+            self.sources = checked["patterns"]
             # each pattern with the literals one of which it needs (None: no cheap test)
             self.patterns = tuple((re.compile(p), required_literals(p)) for p in self.sources)
-            self.unless = _alternation(spec.unless, macros)
-            self.unless_utterance = _alternation(spec.unless_utterance, macros)
+            self.unless = _alternation(checked["unless"])
+            self.unless_utterance = _alternation(checked["unless_utterance"])
         except re.error as exc:
             raise ConfigError(
                 Code.E040, f"bad pattern in rule {spec.name}: {exc}", file=file, where=spec.name
@@ -108,13 +116,36 @@ class CompiledRule:
         return f"{self.spec.name}.v{self.spec.version}"
 
 
-def _alternation(patterns: tuple[str, ...], macros: dict[str, str]) -> re.Pattern[str] | None:
-    return re.compile("|".join(f"(?:{expand(p, macros)})" for p in patterns)) if patterns else None
+def _checked(pattern: str, macros: dict[str, str], *, file: str, where: str) -> str:
+    """PATTERN with its macros expanded; refused (E145) before it is compiled if it can backtrack
+    catastrophically: it would hang every analysis that reads it, and the review server with it."""
+    try:
+        expanded = expand(pattern, macros)
+        check_pattern(expanded)
+    except RiskyPattern as exc:
+        raise ConfigError(Code.E145, f"pattern {exc}", file=file, where=where) from None
+    return expanded
+
+
+def _alternation(expanded: tuple[str, ...]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{p})" for p in expanded)) if expanded else None
 
 
 def expand(pattern: str, macros: dict[str, str]) -> str:
+    """PATTERN with {MACRO}s replaced; RiskyPattern once it outgrows MAX_PATTERN_CHARS (a macro that uses
+    itself ten times would otherwise grow ten-thousandfold in the four rounds)."""
     for _ in range(4):  # macros may use macros, a few levels deep
-        new = _MACRO.sub(lambda m: macros.get(m.group(1), m.group(0)), pattern)
+        size = len(pattern)
+
+        def value(m: re.Match[str]) -> str:
+            nonlocal size
+            text = macros.get(m.group(1), m.group(0))
+            size += len(text) - len(m.group(0))
+            if size > MAX_PATTERN_CHARS:
+                raise RiskyPattern(f"grows past {MAX_PATTERN_CHARS:,} characters as its macros are expanded")
+            return text
+
+        new = _MACRO.sub(value, pattern)
         if new == pattern:
             break
         pattern = new
@@ -133,7 +164,16 @@ def default_rule_file() -> RuleFile:
 
 @cache
 def command_lexicon() -> CommandLexicon:
-    return _bundled(CommandLexicon, "commands.yaml")
+    lexicon = _bundled(CommandLexicon, "commands.yaml")
+    for name, patterns in (
+        ("request_frames", lexicon.request_frames),
+        ("not_commands", lexicon.not_commands),
+        *((f"demands.{k}", v) for k, v in lexicon.demands.items()),
+        *((k, (getattr(lexicon, k),)) for k in ("compliance", "correction", "sequence", "vocative")),
+    ):
+        for i, pattern in enumerate(patterns):
+            _checked(pattern, {}, file="commands.yaml", where=f"{name}[{i}]")
+    return lexicon
 
 
 def load_rule_file(path: Path) -> RuleFile:

@@ -7,6 +7,8 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from deescalate.encounter.model import Encounter, Participant, Role, Utterance
 from deescalate.encounter.roles import resolve_role
 from deescalate.errors import Code, InputError, InputWarning
@@ -66,18 +68,19 @@ def _size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n} bytes"
 
 
-# Without hours the minutes may run past 99 ("[105:30]"), as long recordings need.
-_TS = re.compile(r"^(?:(\d+):)?(\d+):(\d{1,2})(?:[.,](\d{1,3}))?$")
+# Without hours the minutes may run past 99 ("[105:30]"), as long recordings need; nine digits is
+# nineteen centuries of minutes, and keeps a hostile 5,000-digit "minute" from reaching int() and float().
+_TS = re.compile(r"^(?:(\d{1,9}):)?(\d{1,9}):(\d{1,2})(?:[.,](\d{1,3}))?$")
 
 
 def parse_clock(value: str, *, file: str, where: str) -> float:
     """Parse hh:mm:ss.mmm, mm:ss, mm:ss,mmm into seconds."""
-    m = _TS.match(value.strip())
-    if not m:
-        raise InputError(Code.E021, f"bad timestamp {value.strip()!r}", file=file, where=where)
-    hours, minutes, seconds, frac = m.groups()
-    if int(seconds) >= 60 or (hours is not None and int(minutes) >= 60):
-        raise InputError(Code.E021, f"bad timestamp {value.strip()!r}", file=file, where=where)
+    text = value.strip()
+    m = _TS.match(text)
+    hours, minutes, seconds, frac = m.groups() if m else (None, "0", "0", None)
+    if not m or int(seconds) >= 60 or (hours is not None and int(minutes) >= 60):
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise InputError(Code.E021, f"bad timestamp {shown!r}", file=file, where=where)
     total = float(int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds))
     if frac:
         total += int(frac.ljust(3, "0")) / 1000
@@ -118,25 +121,41 @@ def build_encounter(
         ids[key] = pid
         role = resolve_role(name, declared=None, roles_file=roles_file)
         participants.append(Participant(id=pid, role=role, name=name))
-    utterances = [
-        Utterance(
-            id=f"u{i}",
-            speaker=ids[t.speaker.casefold()],
-            start=round(t.start, 3),
-            end=None if t.end is None else round(t.end, 3),
-            text=t.text,
-            **t.extra,  # type: ignore[arg-type]
+    utterances = []
+    for i, t in enumerate(turns, 1):
+        try:
+            utterances.append(
+                Utterance(
+                    id=f"u{i}",
+                    speaker=ids[t.speaker.casefold()],
+                    start=round(t.start, 3),
+                    end=None if t.end is None else round(t.end, 3),
+                    text=t.text,
+                    **t.extra,  # type: ignore[arg-type]
+                )
+            )
+        except ValidationError as exc:
+            raise _invalid(exc, file=file, where=t.where) from None
+    try:
+        encounter = Encounter(
+            id=encounter_id,
+            participants=participants,
+            utterances=utterances,
+            **(meta or {}),  # type: ignore[arg-type]
         )
-        for i, t in enumerate(turns, 1)
-    ]
-    encounter = Encounter(
-        id=encounter_id,
-        participants=participants,
-        utterances=utterances,
-        **(meta or {}),  # type: ignore[arg-type]
-    )
+    except ValidationError as exc:
+        raise _invalid(exc, file=file, where=None) from None
     check_encounter(encounter, file=file, settings=settings, places=[t.where for t in turns])
     return encounter
+
+
+def _invalid(exc: ValidationError, *, file: str, where: str | None) -> InputError:
+    """What a reader let through that the model refuses (a time that is not a finite number, a field of
+    the wrong type) as the one-line error naming the reader's own place."""
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in err["loc"])
+    detail = f"{field}: {err['msg'].lower()}" if field else err["msg"].lower()
+    return InputError(Code.E011, detail, file=file, where=where)
 
 
 def _unique_id(name: str, taken: object) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +15,59 @@ from deescalate.encounter.roles import resolve_role
 from deescalate.errors import Code, InputError
 from deescalate.settings import Settings
 
+# Far deeper than any transcript, Whisper output or EIDO document (about ten levels); pydantic refuses to
+# write out a value past a few hundred levels, so a deeper one read in could not be stored or reported.
+MAX_JSON_DEPTH = 64
+
 
 def parse_json(text: str, file: str) -> Any:
+    too_deep = InputError(Code.E010, f"arrays or objects are nested more than {MAX_JSON_DEPTH} deep", file=file)
     try:
-        return json.loads(text)
+        data = json.loads(text, parse_constant=_not_json, parse_float=_finite)
+    except _NotJson as exc:
+        raise InputError(Code.E010, f"not valid JSON: {exc}", file=file) from None
     except json.JSONDecodeError as exc:
         raise InputError(
             Code.E010, f"not valid JSON: {exc.msg}", file=file, where=f"line {exc.lineno} column {exc.colno}"
         ) from None
+    except ValueError:  # Python refuses integers of more than 4,300 digits (a guard against slow conversion)
+        raise InputError(Code.E010, "not valid JSON: a number has too many digits", file=file) from None
+    except RecursionError:
+        raise too_deep from None
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise too_deep
+    return data
+
+
+class _NotJson(Exception):
+    """What Python's json module reads but JSON has not: NaN, Infinity, and numbers too large for a float."""
+
+
+def _not_json(name: str) -> float:
+    # Written out again these become null (pydantic) or are refused: the file would not survive a round trip
+    raise _NotJson(f"{name} is not a JSON value")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotJson(f"number {text[:20]} is too large")
+    return value
+
+
+def _depth(data: Any) -> int:
+    """How deeply arrays and objects nest in DATA (iteratively: the depth may be past the recursion limit)."""
+    deepest, todo = 0, [(data, 1)]
+    while todo:
+        value, depth = todo.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            return deepest
+        todo.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def is_encounter_json(data: Any) -> bool:
@@ -80,6 +126,8 @@ def read_whisper_json(
             raise InputError(Code.E011, f"missing {exc.args[0]!r}", file=file, where=where) from None
         except (TypeError, ValueError):
             raise InputError(Code.E011, "start/end must be numbers", file=file, where=where) from None
+        if not (math.isfinite(start) and (end is None or math.isfinite(end))):
+            raise InputError(Code.E021, "start/end must be finite numbers", file=file, where=where)
         if start < 0:
             raise InputError(Code.E021, "start is negative", file=file, where=where)
         if not text:

@@ -9,8 +9,10 @@ from deescalate.encounter.readers.common import UNKNOWN_SPEAKER, RawTurn, parse_
 from deescalate.errors import Code, InputError
 
 _CUE_TIMING = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)")
-_VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>(.*?)(?:</v>|$)", re.S)
-_TAG = re.compile(r"</?[^>]+>")
+# No '<' inside a tag: a text of many unclosed '<' then fails each try at the next '<', not at the end of
+# the cue (which made reading quadratic in the cue's length)
+_VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^<>]+)>(.*?)(?:</v>|$)", re.S)
+_TAG = re.compile(r"</?[^<>]+>")
 # "Officer Diaz: text", "- DIAZ: text", "[Diaz] text", "Rosa (neighbor, caller): text": a short name,
 # perhaps with a note in brackets, before the text
 _SPEAKER_PREFIX = re.compile(
