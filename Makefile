@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out
+# two cores is the machine this project is built for; TEST_WORKERS=0 runs the tests in one process
+TEST_WORKERS ?= 2
 
 .PHONY: demo test lint bench eval clean system-deps check-security
 
@@ -39,7 +41,7 @@ system-deps:
 test: $(STAMP) system-deps
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # Hostile input and faults at a larger budget than make test's: 1,000 random examples a reader, schemathesis at
 # 100 examples an operation, every kill point and kill loops; prints the counts (benchmarks/security_counts.py).
