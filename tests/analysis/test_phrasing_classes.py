@@ -70,6 +70,12 @@ CASES: list[tuple[str, str, str, Before, bool]] = [
     ("insult", "O1", "Don't freak out, you're okay, I've got you.", (), False),
     ("insult", "O1", "That was a freak accident, nobody's blaming you.", (), False),
     ("insult", "O1", "Yelling in a language you're learning, that would freak me out too.", (), False),
+    ("insult", "O1", "You're acting crazy right now.", (), True),
+    ("insult", "O1", "Nobody thinks you're acting crazy, okay?", (), False),
+    # a request to tell the story is listening, not a check of what the person can do
+    ("capacity_check", "O1", "Can you walk me through what happened?", (), False),
+    ("capacity_check", "O1", "Can you walk over to the curb for me?", (), True),
+    ("capacity_check", "O1", "Can you read this note I wrote?", (), True),
     # offers of help asked as questions state a wish to help
     ("empathy", "O1", "Hey, what can I do to help you out right now?", (), True),
     ("empathy", "O1", "Is there anything we can do for you tonight?", (), True),
