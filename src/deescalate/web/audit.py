@@ -166,7 +166,7 @@ async def audit_requests(request: Request, call_next: Callable[[Request], Awaita
 
 async def _write(request: Request, event: AuditEvent) -> bool:
     try:
-        await run_in_threadpool(audit.append, request.app.state.sessions.kw["bind"], event)
+        await run_in_threadpool(audit.append, request.app.state.audit_bind, event)
     except Exception:  # the database went away: logged here, answered as an error by the caller
         log.exception("audit row not written: %s", event)
         return False

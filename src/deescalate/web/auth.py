@@ -21,7 +21,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from deescalate.errors import AuthError, Code, InputError, PermissionDenied
@@ -76,23 +76,33 @@ def _throttle(session: Session, *, username: str, remote: str | None, settings: 
         )
 
 
-def sign_in(session: Session, *, username: str, password: str, remote: str | None, settings: Settings) -> User:
+def sign_in(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    remote: str | None,
+    settings: Settings,
+    audit_to: Engine | None = None,
+) -> User:
     """The user, if the password is right and neither the account nor the address is throttled; every attempt is
-    written to the audit trail with the name tried and where it came from."""
+    written to the audit trail with the name tried and where it came from (through AUDIT_TO, the application's
+    audit engine, when given: the request's own pool may be held by other requests waiting to sign in)."""
+    trail = audit_to or session
     now = _now()
     name = username.strip()[:80]
     event = AuditEvent(action=FAILED, actor=name, target=_user_target(name), remote=remote, status=401)
     try:
         _throttle(session, username=name, remote=remote, settings=settings, now=now)
     except AuthError as exc:
-        audit.append(session, replace(event, action=REFUSED, status=429, detail={"error": exc.code.name}))
+        audit.append(trail, replace(event, action=REFUSED, status=429, detail={"error": exc.code.name}))
         raise
     try:
         user = authenticate(session, username=name, password=password)
     except AuthError:
-        audit.append(session, event)
+        audit.append(trail, event)
         raise
-    audit.append(session, replace(event, action=SUCCESS, role=user.role, status=200))
+    audit.append(trail, replace(event, action=SUCCESS, role=user.role, status=200))
     return user
 
 

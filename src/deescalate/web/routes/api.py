@@ -51,7 +51,14 @@ def issue_token(
     do. Failed sign-ins are counted: too many lock the account (429, E136) or the address (429, E135) for a while."""
     settings = request.app.state.settings
     remote = request.client.host if request.client else None
-    user = auth.sign_in(db, username=form.username, password=form.password, remote=remote, settings=settings)
+    user = auth.sign_in(
+        db,
+        username=form.username,
+        password=form.password,
+        remote=remote,
+        settings=settings,
+        audit_to=request.app.state.audit_bind,
+    )
     issued = auth.issue_token(
         db,
         user=user,

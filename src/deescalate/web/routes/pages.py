@@ -83,7 +83,12 @@ def login(
     remote = request.client.host if request.client else None
     try:
         user = auth.sign_in(
-            db, username=username, password=password, remote=remote, settings=request.app.state.settings
+            db,
+            username=username,
+            password=password,
+            remote=remote,
+            settings=request.app.state.settings,
+            audit_to=request.app.state.audit_bind,
         )
     except AuthError as exc:
         return _login_form(
