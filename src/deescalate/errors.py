@@ -81,6 +81,14 @@ class Code(StrEnum):
     E120 = "dashboard filter is invalid"
     E121 = "no fully reviewed encounter to export"
     E122 = "export folder already holds files"
+    E153 = "batch manifest cannot be read"
+    E154 = "batch manifest row is invalid"
+    E155 = "batch engine is unknown or cannot start"
+    E156 = "batch item failed in a worker"
+    E157 = "batch item was interrupted too many times"
+    E158 = "file changed while the batch ran"
+    E159 = "batch sources hold no transcripts or recordings"
+    E160 = "batch option is invalid"
 
 
 class _Located:

@@ -38,6 +38,9 @@ class Settings:
     # and how long one sign-in lasts.
     secret_key: str = field(default="", repr=False)
     session_hours: int = 8
+    # Tests only: a batch kills its own process with SIGKILL once this many items are stored (0: never), so a
+    # test can interrupt a real batch at a known point and check that the rerun loses and repeats nothing.
+    batch_test_kill_after: int = 0
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from deescalate.analysis.analyzer import analyze
 from deescalate.analysis.findings import Finding
 from deescalate.analysis.measures import compute_measures
 from deescalate.analysis.result import Measures, Verdict
@@ -28,6 +27,7 @@ from deescalate.encounter.readers import read_encounter
 from deescalate.errors import AuthError, Code, ConflictError, InputError, NotFound
 from deescalate.report.explain import explain
 from deescalate.settings import Settings
+from deescalate.store.encounters import attach_analysis  # moved to the store; web.recordings imports it from here
 from deescalate.store.models import (
     EncounterStatus,
     FindingStatus,
@@ -115,24 +115,6 @@ def store_upload(
     session.add(stored)
     session.commit()
     return stored
-
-
-def attach_analysis(stored: StoredEncounter, *, encounter: Encounter) -> None:
-    """Analyse ENCOUNTER and put it, the machine's verdicts and the findings (pending review) on STORED."""
-    analysis = analyze(encounter)
-    stored.encounter = encounter.to_json_dict()
-    stored.status = EncounterStatus.analysed.value
-    stored.machine_verdicts = [v.to_dict() for v in analysis.verdicts]
-    stored.findings = [
-        StoredFinding(
-            record=f.to_dict(),
-            label=f.label,
-            checklist_item=f.checklist_item,
-            utterance_id=f.utterance_id,
-            status=FindingStatus.pending.value,
-        )
-        for f in analysis.findings
-    ]
 
 
 def _read_upload(name: str, data: bytes, settings: Settings) -> Encounter:
