@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from deescalate.checklist import load_checklist
 from deescalate.cli.analysis import analyze_command, demo_command, eval_command
+from deescalate.cli.batch import batch_command
 from deescalate.cli.common import FormatOption, RolesOption, err, load_one, out, transcribe_media
 from deescalate.cli.merge import merge_command
 from deescalate.cli.model import app as model_app
@@ -40,6 +41,7 @@ app.add_typer(user_app, name="user")
 app.command("serve")(serve_command)
 app.command("export-reviewed")(export_reviewed_command)
 app.command("demo-review")(demo_review_command)
+app.command("batch")(batch_command)
 
 
 @app.command()
