@@ -25,6 +25,7 @@ from deescalate.batch.work import Outcome, WorkerOptions, worker_for
 from deescalate.errors import Code, ConfigError
 
 ENGINES = ("local", "ray")
+
 # A worker whose batch process is gone (killed with SIGKILL, so it could not say so) notices within this long.
 ORPHAN_CHECK_S = 1.0
 

@@ -274,7 +274,7 @@ def stored_results(session: Session) -> Iterator[tuple[BatchItem, StoredEncounte
         .outerjoin(StoredEncounter, StoredEncounter.id == BatchItem.encounter_id)
         .order_by(BatchItem.id)
     )
-    yield from rows.tuples()
+    yield from rows
 
 
 def _parts(keys: list[str]) -> Iterable[list[str]]:

@@ -142,5 +142,17 @@ def worker_for(options: WorkerOptions) -> Worker:
     only the first call in a process pays for the analyzer."""
     worker = _WORKERS.get(options)
     if worker is None:
+        if not _WORKERS:
+            _one_blas_thread()
         worker = _WORKERS[options] = Worker(options)
     return worker
+
+
+def _one_blas_thread() -> None:
+    """One BLAS thread per worker process. Parallelism comes from the workers, so more would only oversubscribe the
+    cores; and a matrix product summed by several threads rounds differently (the speech model's mel features
+    change in the last digits, and with them word probabilities), so the transcript would depend on the engine:
+    Ray already starts its workers with one thread, a process pool's would take every core."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
