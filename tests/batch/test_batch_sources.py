@@ -37,8 +37,8 @@ A, B = TRAIN[0].name, TRAIN[1].name
     ("row", "problem"),
     [
         ("missing.json,,,", "file 'missing.json' not found"),
-        (f"{A},,,2024-13-01T10:00:00", "start_time"),
-        (f"{A},,,yesterday", "start_time"),
+        (f"{A},,,2024-13-01T10:00:00", "start_time '2024-13-01T10:00:00' is not a date and time"),
+        (f"{A},,,yesterday", "start_time 'yesterday' is not a date and time"),
         (",INC-1,,", "file:"),
         (f"{A},,", "3 cells for 4 columns"),
         (f"{A},,,,", "5 cells for 4 columns"),
@@ -117,7 +117,7 @@ def test_sources_json_manifest_rows(folder: Path) -> None:
     path.write_text(json.dumps(rows))
     plan = plan_sources([path], settings=Settings())
     assert plan.bad_rows[0].startswith(f"{path}:row 2: is str, not an object")
-    assert plan.bad_rows[1].startswith(f"{path}:row 3: start_time:")
+    assert plan.bad_rows[1].startswith(f"{path}:row 3: start_time 'soon' is not a date and time")
     assert [item.incident_id for item in plan.items] == ["INC-2"]
 
 

@@ -55,14 +55,19 @@ class Engine(Protocol):
     def close(self) -> None: ...
 
 
-def make_engine(name: str, *, options: WorkerOptions, workers: int, address: str | None = None) -> Engine:
+def check_engine(name: str, *, workers: int, address: str | None = None) -> None:
+    """Refuse options that cannot work before any file is read."""
     if name not in ENGINES:
         raise ConfigError(Code.E155, f"--engine {name!r} is not an engine; use one of {', '.join(ENGINES)}")
     if workers < 1:
         raise ConfigError(Code.E160, f"--workers {workers} must be 1 or more")
+    if name == "local" and address:
+        raise ConfigError(Code.E160, f"--address {address} names a Ray cluster; it needs --engine ray")
+
+
+def make_engine(name: str, *, options: WorkerOptions, workers: int, address: str | None = None) -> Engine:
+    check_engine(name, workers=workers, address=address)
     if name == "local":
-        if address:
-            raise ConfigError(Code.E160, "--address names a Ray cluster; it needs --engine ray")
         return LocalEngine(options, workers)
     return RayEngine(options, workers, address)
 

@@ -207,14 +207,7 @@ def read_manifest(path: Path, *, settings: Settings, plan: Plan) -> Iterator[tup
         try:
             row = ManifestRow.model_validate(raw)
         except ValidationError as exc:
-            error = exc.errors()[0]
-            column = ".".join(str(p) for p in error["loc"]) or "row"
-            _bad(
-                plan,
-                bad_incidents,
-                raw,
-                InputError(Code.E154, f"{column}: {error['msg']}", file=str(path), where=where),
-            )
+            _bad(plan, bad_incidents, raw, InputError(Code.E154, _row_problem(exc, raw), file=str(path), where=where))
             continue
         target = (path.parent / row.file).resolve()
         problem = None
@@ -244,6 +237,14 @@ def read_manifest(path: Path, *, settings: Settings, plan: Plan) -> Iterator[tup
             )
             continue
         yield incident, member
+
+
+def _row_problem(exc: ValidationError, raw: dict[str, Any]) -> str:
+    error = exc.errors()[0]
+    column = ".".join(str(p) for p in error["loc"]) or "row"
+    if column == "start_time":
+        return f"start_time {raw.get('start_time')!r} is not a date and time (ISO 8601: 2024-05-01T22:15:00-05:00)"
+    return f"{column}: {error['msg']}"
 
 
 def _bad(plan: Plan, bad_incidents: dict[str, str], raw: dict[str, Any], error: InputError) -> None:

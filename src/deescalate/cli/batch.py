@@ -58,10 +58,14 @@ def batch_command(
     ] = False,
 ) -> None:
     """Analyse a backlog into the review platform's store: resumable, each file's work done once."""
-    from deescalate.batch.runner import BatchOptions, run_batch  # the store and the engines: only for this command
+    from deescalate.batch.engines import check_engine  # the store and the engines: only for this command
+    from deescalate.batch.runner import BatchOptions, run_batch
     from deescalate.batch.sources import plan_sources
     from deescalate.store.db import open_store
 
+    if workers is None:
+        workers = os.cpu_count() or 1
+    check_engine(engine, workers=workers, address=address)
     settings = get_settings()
     plan = plan_sources(sources, settings=settings)
     for line in plan.bad_rows:
@@ -72,7 +76,7 @@ def batch_command(
         )
     options = BatchOptions(
         engine=engine,
-        workers=workers or os.cpu_count() or 1,
+        workers=workers,
         address=address,
         rules_config=config or settings.rules_config,
         retry_failed=retry_failed,
