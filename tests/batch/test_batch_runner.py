@@ -5,6 +5,7 @@ worker process loses it; the real engines run the same loop in test_batch_engine
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -153,3 +154,21 @@ def test_runner_second_run_stores_nothing_again(plan: Plan, sessions: sessionmak
     second = run(plan, sessions, engine)
     assert (first.stored, second.stored, second.already_done, engine.chunks) == (24, 0, 24, [])
     assert counts(str(sessions.kw["bind"].url)) == (24, 24, 0)
+
+
+def test_runner_input_warnings_come_back_from_the_workers(tmp_path: Path, sessions: sessionmaker[Session]) -> None:
+    folder = tmp_path / "in"
+    text_backlog(folder, 1)
+    overlapping = {
+        "id": "overlap",
+        "participants": [{"id": "O1", "role": "officer", "name": "Officer Diaz"}],
+        "utterances": [
+            {"id": "u1", "speaker": "O1", "start": 0.0, "end": 4.0, "text": "Sir, step back for me."},
+            {"id": "u2", "speaker": "O1", "start": 3.0, "end": 5.0, "text": "Thank you."},
+        ],
+    }
+    (folder / "overlap.json").write_text(json.dumps(overlapping))
+    summary = run(plan_sources([folder], settings=Settings()), sessions, LosingEngine(Settings()))
+    assert summary.stored == 2
+    assert len(summary.warnings) == 1
+    assert summary.warnings[0].startswith(f"{folder / 'overlap.json'}:") and summary.warnings[0].endswith("[W015]")

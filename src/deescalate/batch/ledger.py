@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from deescalate.batch.sources import WorkItem
 from deescalate.batch.work import Outcome
 from deescalate.errors import Code, InputError
-from deescalate.store.encounters import apply_analysed
+from deescalate.store.encounters import Arrival, insert_analysed
 from deescalate.store.models import BatchItem, BatchState, StoredEncounter
 
 # An item killed with its batch this many times is not tried again (it may be what kills the batch).
@@ -202,35 +202,31 @@ class Ledger:
         now = _now()
         lost: set[str] = set()
         with self.sessions.begin() as session:
-            stored: list[tuple[WorkItem, Outcome, StoredEncounter]] = []
+            analysed: list[tuple[WorkItem, Outcome]] = []
             for item, outcome in results:
-                if outcome.analysed is None:
-                    if not self._mark(session, item, state=BatchState.failed, error=outcome.error, now=now):
-                        lost.add(item.key)
-                    continue
-                row = StoredEncounter(
-                    uploaded_by=UPLOADER,
-                    officer=item.officer,
-                    source_name=_fit(" + ".join(m.name for m in item.members), 255),
-                    created_at=now,
-                    encounter={},
-                    status="",
-                )
-                apply_analysed(row, outcome.analysed)
-                stored.append((item, outcome, row))
-            session.add_all(row for _, _, row in stored)
-            session.flush()  # the encounters' ids, for their batch rows
-            for item, outcome, row in stored:
+                if outcome.analysed is not None:
+                    analysed.append((item, outcome))
+                elif not self._mark(session, item, state=BatchState.failed, error=outcome.error, now=now):
+                    lost.add(item.key)
+            ids = insert_analysed(
+                session,
+                [
+                    (outcome.analysed, _arrival(item, now))
+                    for item, outcome in analysed
+                    if outcome.analysed is not None  # (for the type checker: all are)
+                ],
+            )
+            for (item, outcome), encounter_id in zip(analysed, ids, strict=True):
                 held = self._mark(
                     session,
                     item,
                     state=BatchState.done,
-                    encounter_id=row.id,
+                    encounter_id=encounter_id,
                     audio_seconds=outcome.audio_seconds or None,
                     now=now,
                 )
                 if not held:  # another batch took the item over (our lease ran out): its result stands, not ours
-                    session.execute(delete(StoredEncounter).where(StoredEncounter.id == row.id))
+                    session.execute(delete(StoredEncounter).where(StoredEncounter.id == encounter_id))
                     lost.add(item.key)
         return lost
 
@@ -275,6 +271,15 @@ def stored_results(session: Session) -> Iterator[tuple[BatchItem, StoredEncounte
         .order_by(BatchItem.id)
     )
     yield from rows
+
+
+def _arrival(item: WorkItem, now: datetime) -> Arrival:
+    return Arrival(
+        uploaded_by=UPLOADER,
+        source_name=_fit(" + ".join(m.name for m in item.members), 255),
+        created_at=now,
+        officer=item.officer,
+    )
 
 
 def _parts(keys: list[str]) -> Iterable[list[str]]:

@@ -65,6 +65,7 @@ class Summary:
     lost_claims: int = 0  # results another batch stored first
     duplicates: list[str] = field(default_factory=list)
     bad_rows: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # about the input of items stored (W015 ...), one line each
     audio_seconds: float = 0.0
     elapsed_s: float = 0.0
 
@@ -212,6 +213,7 @@ class _Run:
         for item, outcome in batch:
             if item.key in lost:
                 continue
+            self.summary.warnings.extend(outcome.warnings)
             if outcome.error is None:
                 self.summary.stored += 1
                 self.summary.audio_seconds += outcome.audio_seconds

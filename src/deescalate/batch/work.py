@@ -9,6 +9,7 @@ model loaded) and, from the first recording on, the speech model.
 from __future__ import annotations
 
 import traceback
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from deescalate.analysis.analyzer import Analyzer
 from deescalate.batch.sources import Member, WorkItem, file_sha256
 from deescalate.encounter.model import Encounter
 from deescalate.encounter.readers import read_encounter
-from deescalate.errors import Code, DeescalateError, InputError
+from deescalate.errors import Code, DeescalateError, InputError, InputWarning
 from deescalate.merge.combine import Camera, merge_cameras
 from deescalate.settings import Settings
 from deescalate.store.encounters import AnalysedEncounter
@@ -35,6 +36,7 @@ class Outcome:
     error: str | None = None  # one line, with its error code
     retry: bool = False  # the failure was not the file's own (a crash, a worker lost): another try may pass
     audio_seconds: float = 0.0
+    warnings: tuple[str, ...] = ()  # what the readers warned about (W015 ...), one line each
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,16 @@ class Worker:
         return [self.run(item) for item in items]
 
     def run(self, item: WorkItem) -> Outcome:
-        """The item's outcome; never raises for a bad file or a failing step, so one item never stops the rest."""
+        """The item's outcome, with the input warnings its files raised (a worker has no terminal to print them to:
+        the batch process reports them)."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", InputWarning)
+            outcome = self._run(item)
+        lines = tuple(_on_one_line(w.message.one_line()) for w in caught if isinstance(w.message, InputWarning))
+        return replace(outcome, warnings=lines) if lines else outcome
+
+    def _run(self, item: WorkItem) -> Outcome:
+        """Never raises for a bad file or a failing step, so one item never stops the rest."""
         try:
             encounter, audio_seconds = self._encounter(item)
             return Outcome(item.key, AnalysedEncounter.of(encounter, self.analyzer), audio_seconds=audio_seconds)

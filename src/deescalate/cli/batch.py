@@ -129,6 +129,13 @@ def _print_summary(s: Summary) -> None:
         err.print(f"failed: {line}", markup=False, highlight=False)
     if len(s.failed) > SHOWN_FAILURES:
         err.print(f"… and {len(s.failed) - SHOWN_FAILURES} more (batch_items.error in the store)", markup=False)
+    if s.warnings:
+        err.print(
+            f"{len(s.warnings)} warnings about the input, the first: {s.warnings[0]}",
+            style="yellow",
+            markup=False,
+            highlight=False,
+        )
     if s.failed_before:
         err.print(
             f"{len(s.failed_before)} items failed in an earlier batch and were not tried again (--retry-failed)",

@@ -1,0 +1,210 @@
+"""Batch throughput on each engine with 1 and 2 workers (a script, not a test).
+
+Text: a synthetic backlog of encounters (the training corpus's 256, each copied with its own id and times so every
+file has its own content and key), stored into a fresh SQLite store (or PostgreSQL with --pg URL) per run.
+Audio: copies of the bundled body-camera recording, each at its own gain (so each is its own item), transcribed
+with the bundled tiny.en model. Each figure is printed with the machine's load (`uptime`) when it was measured:
+on a shared machine the load says how much of the cores the batch had.
+
+    .venv/bin/python benchmarks/bench_batch.py [--encounters 10000] [--audio 6] [--engines local,ray]
+                                              [--workers 1,2] [--pg postgresql+psycopg://postgres@127.0.0.1/test]
+
+Rates are the steady state (from the first stored result to the last), so start-up (spawning workers, starting
+Ray, loading the analyzer) is left out; the wall time with start-up is printed beside them. Peak memory is the
+batch process with every process under it (workers; Ray's own processes when the batch started Ray).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+from sqlalchemy import text
+
+from deescalate.batch.runner import BatchOptions, Tick, run_batch
+from deescalate.batch.sources import plan_sources
+from deescalate.settings import Settings
+from deescalate.store.db import open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+TRAIN = sorted((ROOT / "corpus" / "train").glob("*/*.json"))
+
+
+def text_backlog(folder: Path, count: int) -> int:
+    """COUNT encounter files; returns their utterances."""
+    folder.mkdir(parents=True)
+    sources = [json.loads(p.read_text()) for p in TRAIN]
+    utterances = 0
+    for n in range(count):
+        data = dict(sources[n % len(sources)])
+        shift = 0.01 * (n // len(sources))  # a different time base: other bytes, the same conversation
+        data["id"] = f"synthetic-{n:05d}"
+        data["utterances"] = [{**u, "start": round(u["start"] + shift, 3)} for u in data["utterances"]]
+        for u in data["utterances"]:
+            if u.get("end") is not None:
+                u["end"] = round(u["end"] + shift, 3)
+        utterances += len(data["utterances"])
+        (folder / f"{data['id']}.json").write_text(json.dumps(data))
+    return utterances
+
+
+def audio_backlog(folder: Path, count: int) -> float:
+    """COUNT recordings; returns their seconds of audio."""
+    from deescalate.audio.decode import SAMPLE_RATE, load_audio
+    from deescalate.audio.synth import write_wav
+    from deescalate.examples import audio_paths
+
+    folder.mkdir(parents=True)
+    audio = load_audio(audio_paths()[0], Settings())
+    for n in range(count):
+        write_wav(folder / f"bodycam-{n:02d}.wav", audio * (1.0 - 0.02 * n))
+    return count * audio.size / SAMPLE_RATE
+
+
+class PeakMemory:
+    """Samples the resident memory of this process and everything under it."""
+
+    def __init__(self, every_s: float = 0.5) -> None:
+        self.every_s = every_s
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for p in [me, *me.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):  # a worker that ended between the listing and the reading
+                    total += p.memory_info().rss
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.every_s)
+
+
+@dataclass
+class Figure:
+    engine: str
+    workers: int
+    items: int
+    steady_rate: float
+    wall_s: float
+    audio_seconds: float
+    peak_mb: float
+    load: str
+
+
+def measure(folder: Path, engine: str, workers: int, url: str) -> Figure:
+    settings = Settings()
+    plan = plan_sources([folder], settings=settings)
+    factory = open_store(url)
+    ticks: list[tuple[float, Tick]] = []
+    start = time.perf_counter()
+    with PeakMemory() as memory:
+        summary = run_batch(
+            plan=plan,
+            sessions=factory,
+            settings=settings,
+            options=BatchOptions(engine=engine, workers=workers),
+            on_progress=lambda tick: ticks.append((time.perf_counter(), tick)),
+        )
+    wall = time.perf_counter() - start
+    load = uptime_load()
+    factory.kw["bind"].dispose()
+    assert summary.stored == len(plan.items) and not summary.failed, summary.failed[:3]
+    stored = [(t, tick) for t, tick in ticks if tick.stored > 0]
+    (t0, first), (t1, last) = stored[0], stored[-1]
+    steady = (last.stored - first.stored) / (t1 - t0) if t1 > t0 else float("nan")
+    return Figure(engine, workers, summary.stored, steady, wall, summary.audio_seconds, memory.peak / 2**20, load)
+
+
+def uptime_load() -> str:
+    out = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout
+    return out.split("load average:")[-1].strip() if "load average" in out else "?"
+
+
+def fresh_store(base: Path, pg: str | None, name: str) -> str:
+    if pg is None:
+        return f"sqlite:///{base / name}.db"
+    from sqlalchemy import create_engine
+
+    schema = f"bench_batch_{os.getpid()}_{name}".replace("-", "_")
+    admin = create_engine(pg, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    return f"{pg}?options=-csearch_path%3D{schema}"
+
+
+def report(kind: str, figures: list[Figure], unit: str) -> None:
+    for f in figures:
+        if kind == "audio":
+            rate = f"{f.audio_seconds / 60 / (f.wall_s / 60):5.2f} audio min per wall min (wall, start-up included)"
+        else:
+            rate = f"{f.steady_rate:7.1f} {unit}/s steady, wall {f.wall_s:6.1f} s"
+        print(f"{kind:5} {f.engine:5} {f.workers} worker(s): {rate}; peak memory {f.peak_mb:,.0f} MB; load {f.load}")
+    by_engine: dict[str, dict[int, Figure]] = {}
+    for f in figures:
+        by_engine.setdefault(f.engine, {})[f.workers] = f
+    for engine, runs in by_engine.items():
+        if 1 in runs and 2 in runs:
+            one, two = runs[1], runs[2]
+            ratio = one.wall_s / two.wall_s if kind == "audio" else two.steady_rate / one.steady_rate
+            print(f"{kind:5} {engine:5} 2 workers / 1 worker: {ratio:.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--encounters", type=int, default=10_000)
+    parser.add_argument("--audio", type=int, default=6, help="recordings (0: no audio run)")
+    parser.add_argument("--engines", default="local,ray")
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--pg", default=None, help="a PostgreSQL URL to store into instead of SQLite")
+    args = parser.parse_args()
+    engines = args.engines.split(",")
+    workers = [int(w) for w in args.workers.split(",")]
+    print(f"machine: {os.cpu_count()} cores; load before: {uptime_load()}")
+    with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
+        base = Path(tmp)
+        if args.encounters:
+            utterances = text_backlog(base / "text", args.encounters)
+            print(f"text: {args.encounters:,} encounters, {utterances:,} utterances, store {args.pg or 'SQLite'}")
+            figures = [
+                measure(base / "text", e, w, fresh_store(base, args.pg, f"text-{e}-{w}"))
+                for e in engines
+                for w in workers
+            ]
+            report("text", figures, "encounters")
+            per_utterance = utterances / args.encounters
+            best = max(f.steady_rate for f in figures)
+            print(f"text  best: {best * per_utterance:,.0f} utterances/s ({per_utterance:.0f} per encounter)")
+        if args.audio:
+            seconds = audio_backlog(base / "audio", args.audio)
+            print(f"audio: {args.audio} recordings, {seconds / 60:.1f} min, tiny.en on CPU")
+            figures = [
+                measure(base / "audio", e, w, fresh_store(base, args.pg, f"audio-{e}-{w}"))
+                for e in engines
+                for w in workers
+            ]
+            report("audio", figures, "recordings")
+
+
+if __name__ == "__main__":
+    main()
