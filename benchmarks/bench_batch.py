@@ -170,6 +170,11 @@ def report(kind: str, figures: list[Figure], unit: str) -> None:
             print(f"{kind:5} {engine:5} 2 workers / 1 worker: {ratio:.2f}x")
 
 
+def every_run(base: Path, kind: str, engines: list[str], workers: list[int], pg: str | None) -> list[Figure]:
+    """The backlog under BASE/KIND on every engine with every number of workers, each into a fresh store."""
+    return [measure(base / kind, e, w, fresh_store(base, pg, f"{kind}-{e}-{w}")) for e in engines for w in workers]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--encounters", type=int, default=10_000)
@@ -186,11 +191,7 @@ def main() -> None:
         if args.encounters:
             utterances = text_backlog(base / "text", args.encounters)
             print(f"text: {args.encounters:,} encounters, {utterances:,} utterances, store {args.pg or 'SQLite'}")
-            figures = [
-                measure(base / "text", e, w, fresh_store(base, args.pg, f"text-{e}-{w}"))
-                for e in engines
-                for w in workers
-            ]
+            figures = every_run(base, "text", engines, workers, args.pg)
             report("text", figures, "encounters")
             per_utterance = utterances / args.encounters
             best = max(f.steady_rate for f in figures)
@@ -198,12 +199,7 @@ def main() -> None:
         if args.audio:
             seconds = audio_backlog(base / "audio", args.audio)
             print(f"audio: {args.audio} recordings, {seconds / 60:.1f} min, tiny.en on CPU")
-            figures = [
-                measure(base / "audio", e, w, fresh_store(base, args.pg, f"audio-{e}-{w}"))
-                for e in engines
-                for w in workers
-            ]
-            report("audio", figures, "recordings")
+            report("audio", every_run(base, "audio", engines, workers, args.pg), "recordings")
 
 
 if __name__ == "__main__":

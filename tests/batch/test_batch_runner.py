@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from deescalate.batch import work
+from deescalate.batch import runner, work
 from deescalate.batch.engines import Chunk, Finished
 from deescalate.batch.ledger import MAX_ATTEMPTS
 from deescalate.batch.runner import BatchOptions, Summary, Tick, run_batch
@@ -172,3 +173,21 @@ def test_runner_input_warnings_come_back_from_the_workers(tmp_path: Path, sessio
     assert summary.stored == 2
     assert len(summary.warnings) == 1
     assert summary.warnings[0].startswith(f"{folder / 'overlap.json'}:") and summary.warnings[0].endswith("[W015]")
+
+
+def test_runner_workers_get_neither_the_secret_key_nor_the_database_password(
+    plan: Plan, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given: list[WorkerOptions] = []
+
+    def engine_for(name: str, *, options: WorkerOptions, workers: int, address: str | None) -> LosingEngine:
+        given.append(options)
+        return LosingEngine(options.settings)
+
+    monkeypatch.setattr(runner, "make_engine", engine_for)
+    secret = replace(Settings(), secret_key="k" * 40, database_url="postgresql://u:hunter2@db/x", whisper_model="m")
+    summary = run_batch(plan=plan, sessions=sessions, settings=secret, options=BatchOptions())
+    assert summary.stored == 24
+    (options,) = given
+    assert (options.settings.secret_key, options.settings.database_url) == ("", "")
+    assert options.settings.whisper_model == "m"  # what workers do use travels

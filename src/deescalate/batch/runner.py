@@ -13,7 +13,7 @@ import signal
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -102,7 +102,7 @@ def run_batch(
         own = engine is None
         used = engine or make_engine(
             options.engine,
-            options=WorkerOptions(settings=settings, rules_config=options.rules_config),
+            options=WorkerOptions(settings=for_workers(settings), rules_config=options.rules_config),
             workers=options.workers,
             address=options.address,
         )
@@ -113,6 +113,12 @@ def run_batch(
                 used.close()
     summary.elapsed_s = time.monotonic() - started
     return summary
+
+
+def for_workers(settings: Settings) -> Settings:
+    """The settings workers get: without the secret key or the database URL (its password), which they never use
+    and which on Ray would travel to every node's object store."""
+    return replace(settings, secret_key="", database_url="")
 
 
 class _Run:
