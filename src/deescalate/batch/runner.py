@@ -147,6 +147,14 @@ class _Run:
         retries: deque[WorkItem] = deque()  # claimed already, their next attempt counted
         limit = IN_FLIGHT_PER_WORKER * self.engine.workers
         self.on_progress(self._tick())
+        try:
+            self._loop(queue, retries, limit)
+        except KeyboardInterrupt:  # what the workers finished is kept; what was in flight is taken up next time
+            self._write()
+            raise
+        self._write()
+
+    def _loop(self, queue: deque[Held], retries: deque[WorkItem], limit: int) -> None:
         while queue or retries or self.engine.in_flight():
             while (queue or retries) and self.engine.in_flight() < limit:
                 # a lost chunk's items come back one at a time, so the one that kills its worker is found alone
@@ -162,7 +170,6 @@ class _Run:
                     else:
                         self.results.append((item, outcome))
             self._maybe_write()
-        self._write()
 
     def _claim(self, queue: deque[Held]) -> list[WorkItem]:
         taken = self._take(queue)
