@@ -154,6 +154,7 @@ def test_sources_folder_walk_skips_hidden_and_other_files_and_what_a_manifest_li
     (folder / "sub").mkdir()
     shutil.copy(TRAIN[4], folder / "sub" / TRAIN[4].name)
     (folder / "roles.yaml").write_text("Officer Diaz: officer\n")
+    (folder / "sub" / "more.json").write_text(json.dumps([{"file": B}]))  # a manifest is read only when named
     path = manifest(folder, f"{A},,Officer Lee,")
     plan = plan_sources([path, folder], settings=Settings())
     found = [(Path(i.members[0].path).name, i.members[0].wearer) for i in plan.items]
@@ -171,6 +172,7 @@ def test_sources_folder_walk_skips_hidden_and_other_files_and_what_a_manifest_li
         ("empty.json", "[]", False),
         ("rows.csv", "file\na.json\n", True),
         ("rows.txt", '[{"file": "a.json"}]', False),
+        ("broken.json", '[{"file": ', False),  # fails as a transcript, one line, instead of stopping the batch
     ],
 )
 def test_sources_what_is_a_manifest(tmp_path: Path, name: str, content: str, expected: bool) -> None:

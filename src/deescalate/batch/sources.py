@@ -96,7 +96,7 @@ class WorkItem:
 @dataclass
 class Plan:
     items: list[WorkItem] = field(default_factory=list)
-    bad_rows: list[str] = field(default_factory=list)  # one line each, with file, row and error code
+    bad_rows: list[str] = field(default_factory=list)  # rows and files that could not be listed: one line each
     duplicates: list[str] = field(default_factory=list)  # files whose content another item already holds
 
     @property
@@ -140,7 +140,8 @@ def plan_sources(sources: list[Path], *, settings: Settings) -> Plan:
     manifest stops here (InputError); a bad manifest row is reported in the plan and left out."""
     plan = Plan()
     manifests = [p for p in sources if p.is_file() and is_manifest(p)]
-    listed: set[Path] = set()  # files a manifest lists are not taken again from a folder
+    # files a manifest lists are not taken again from a folder, nor the manifests themselves
+    listed: set[Path] = {p.resolve() for p in manifests}
     groups: list[list[Member] | tuple[str, list[Member]]] = []
     for source in sources:
         if not source.exists():
@@ -154,9 +155,15 @@ def plan_sources(sources: list[Path], *, settings: Settings) -> Plan:
             continue
         files = _walk(source) if source.is_dir() else [source.resolve()]
         for path in files:
-            if path not in listed:
-                listed.add(path)
+            if path in listed:
+                continue
+            listed.add(path)
+            try:
                 groups.append([Member(str(path), file_sha256(path), is_media(path))])
+            except OSError as exc:  # unreadable here is unreadable for a worker too: listed, the rest goes on
+                plan.bad_rows.append(
+                    InputError(Code.E001, f"cannot read the file: {exc.strerror}", file=str(path)).one_line()
+                )
     seen: set[str] = set()
     for group in groups:
         incident, members = group if isinstance(group, tuple) else (None, group)
@@ -170,10 +177,12 @@ def plan_sources(sources: list[Path], *, settings: Settings) -> Plan:
 
 
 def _walk(folder: Path) -> list[Path]:
+    """The transcripts and recordings under FOLDER; a JSON manifest found there is not a transcript (a manifest is
+    read when it is named as a SOURCE)."""
     found = []
     for path in sorted(folder.resolve().rglob("*")):
         hidden = any(part.startswith(".") for part in path.relative_to(folder.resolve()).parts)
-        if not hidden and path.is_file() and is_batch_file(path):
+        if not hidden and path.is_file() and is_batch_file(path) and not is_manifest(path):
             found.append(path)
     return found
 
@@ -185,11 +194,14 @@ def is_manifest(path: Path) -> bool:
         return True
     if path.suffix.lower() != ".json":
         return False
-    with path.open("rb") as handle:
-        head = handle.read(64).lstrip()
-    if not head.startswith(b"["):
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64).lstrip()
+        if not head.startswith(b"["):
+            return False
+        data = _json_manifest(path)
+    except (OSError, InputError):  # unreadable or not JSON: a transcript that fails as one, not a manifest
         return False
-    data = _json_manifest(path)
     return bool(data) and isinstance(data[0], dict) and "file" in data[0]
 
 
@@ -222,10 +234,15 @@ def read_manifest(path: Path, *, settings: Settings, plan: Plan) -> Iterator[tup
         if problem:
             _bad(plan, bad_incidents, raw, InputError(Code.E154, problem, file=str(path), where=where))
             continue
+        try:
+            digest = file_sha256(target)
+        except OSError as exc:
+            unreadable = f"file {row.file!r} cannot be read: {exc.strerror}"
+            _bad(plan, bad_incidents, raw, InputError(Code.E154, unreadable, file=str(path), where=where))
+            continue
         seen[target] = where
         started = in_zone(row.start_time, zone).isoformat() if row.start_time else None
-        member = Member(str(target), file_sha256(target), is_media(target), row.camera_wearer, started)
-        good.append((row.incident_id, member))
+        good.append((row.incident_id, Member(str(target), digest, is_media(target), row.camera_wearer, started)))
     for incident, member in good:
         if incident in bad_incidents:
             plan.bad_rows.append(
