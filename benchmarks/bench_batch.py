@@ -153,13 +153,16 @@ def fresh_store(base: Path, pg: str | None, name: str) -> str:
     return f"{pg}?options=-csearch_path%3D{schema}"
 
 
-def report(kind: str, figures: list[Figure], unit: str) -> None:
-    for f in figures:
-        if kind == "audio":
-            rate = f"{f.audio_seconds / 60 / (f.wall_s / 60):5.2f} audio min per wall min (wall, start-up included)"
-        else:
-            rate = f"{f.steady_rate:7.1f} {unit}/s steady, wall {f.wall_s:6.1f} s"
-        print(f"{kind:5} {f.engine:5} {f.workers} worker(s): {rate}; peak memory {f.peak_mb:,.0f} MB; load {f.load}")
+def line(kind: str, f: Figure, unit: str) -> str:
+    if kind == "audio":
+        rate = f"{f.audio_seconds / 60 / (f.wall_s / 60):5.2f} audio min per wall min (wall, start-up included)"
+    else:
+        rate = f"{f.steady_rate:7.1f} {unit}/s steady, wall {f.wall_s:6.1f} s"
+    return f"{kind:5} {f.engine:5} {f.workers} worker(s): {rate}; peak memory {f.peak_mb:,.0f} MB; load {f.load}"
+
+
+def report(kind: str, figures: list[Figure]) -> None:
+    """How much a second worker adds, per engine."""
     by_engine: dict[str, dict[int, Figure]] = {}
     for f in figures:
         by_engine.setdefault(f.engine, {})[f.workers] = f
@@ -170,9 +173,15 @@ def report(kind: str, figures: list[Figure], unit: str) -> None:
             print(f"{kind:5} {engine:5} 2 workers / 1 worker: {ratio:.2f}x")
 
 
-def every_run(base: Path, kind: str, engines: list[str], workers: list[int], pg: str | None) -> list[Figure]:
-    """The backlog under BASE/KIND on every engine with every number of workers, each into a fresh store."""
-    return [measure(base / kind, e, w, fresh_store(base, pg, f"{kind}-{e}-{w}")) for e in engines for w in workers]
+def every_run(base: Path, kind: str, engines: list[str], workers: list[int], pg: str | None, unit: str) -> list[Figure]:
+    """The backlog under BASE/KIND on every engine with every number of workers, each into a fresh store; each
+    figure is printed as soon as it is measured (a long run shows its progress)."""
+    figures = []
+    for engine in engines:
+        for count in workers:
+            figures.append(measure(base / kind, engine, count, fresh_store(base, pg, f"{kind}-{engine}-{count}")))
+            print(line(kind, figures[-1], unit), flush=True)
+    return figures
 
 
 def main() -> None:
@@ -191,15 +200,15 @@ def main() -> None:
         if args.encounters:
             utterances = text_backlog(base / "text", args.encounters)
             print(f"text: {args.encounters:,} encounters, {utterances:,} utterances, store {args.pg or 'SQLite'}")
-            figures = every_run(base, "text", engines, workers, args.pg)
-            report("text", figures, "encounters")
+            figures = every_run(base, "text", engines, workers, args.pg, "encounters")
+            report("text", figures)
             per_utterance = utterances / args.encounters
             best = max(f.steady_rate for f in figures)
             print(f"text  best: {best * per_utterance:,.0f} utterances/s ({per_utterance:.0f} per encounter)")
         if args.audio:
             seconds = audio_backlog(base / "audio", args.audio)
             print(f"audio: {args.audio} recordings, {seconds / 60:.1f} min, tiny.en on CPU")
-            report("audio", every_run(base, "audio", engines, workers, args.pg), "recordings")
+            report("audio", every_run(base, "audio", engines, workers, args.pg, "recordings"))
 
 
 if __name__ == "__main__":
