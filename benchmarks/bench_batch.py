@@ -11,7 +11,9 @@ on a shared machine the load says how much of the cores the batch had.
 
 Rates are the steady state (from the first stored result to the last), so start-up (spawning workers, starting
 Ray, loading the analyzer) is left out; the wall time with start-up is printed beside them. Peak memory is the
-batch process with every process under it (workers; Ray's own processes when the batch started Ray).
+batch process with every process under it (workers; Ray's own processes when the batch started Ray). CPU per item
+(workers, and the batch process) and the cores the batch had on average (CPU seconds over wall seconds) say what a
+figure would be on idle cores: with 2 workers on 2 busy cores the wall rate follows the share others leave.
 """
 
 from __future__ import annotations
@@ -70,31 +72,44 @@ def audio_backlog(folder: Path, count: int) -> float:
     return count * audio.size / SAMPLE_RATE
 
 
-class PeakMemory:
-    """Samples the resident memory of this process and everything under it."""
+class Sampler:
+    """Samples this process and everything under it: peak resident memory, and CPU seconds per process (so the
+    figures can say how much of the machine the batch had, whatever else ran on it)."""
 
     def __init__(self, every_s: float = 0.5) -> None:
         self.every_s = every_s
         self.peak = 0
+        self.cpu: dict[int, float] = {}
+        self.me = psutil.Process()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> PeakMemory:
+    def __enter__(self) -> Sampler:
+        self._start_cpu = sum(self.me.cpu_times()[:2])
         self._thread.start()
         return self
 
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._thread.join()
+        self.cpu[self.me.pid] = sum(self.me.cpu_times()[:2]) - self._start_cpu
+
+    @property
+    def batch_cpu(self) -> float:
+        return self.cpu.get(self.me.pid, 0.0)
+
+    @property
+    def worker_cpu(self) -> float:
+        return sum(v for pid, v in self.cpu.items() if pid != self.me.pid)
 
     def _run(self) -> None:
-        me = psutil.Process()
         while not self._stop.is_set():
             total = 0
-            for p in [me, *me.children(recursive=True)]:
+            for p in self.me.children(recursive=True):
                 with contextlib.suppress(psutil.Error):  # a worker that ended between the listing and the reading
                     total += p.memory_info().rss
-            self.peak = max(self.peak, total)
+                    self.cpu[p.pid] = sum(p.cpu_times()[:2])
+            self.peak = max(self.peak, total + self.me.memory_info().rss)
             self._stop.wait(self.every_s)
 
 
@@ -108,6 +123,8 @@ class Figure:
     audio_seconds: float
     peak_mb: float
     load: str
+    batch_cpu_s: float  # the batch process itself: claims, store writes, progress
+    worker_cpu_s: float  # every process under it (workers; Ray's own processes when it started Ray)
 
 
 def measure(folder: Path, engine: str, workers: int, url: str) -> Figure:
@@ -116,7 +133,7 @@ def measure(folder: Path, engine: str, workers: int, url: str) -> Figure:
     factory = open_store(url)
     ticks: list[tuple[float, Tick]] = []
     start = time.perf_counter()
-    with PeakMemory() as memory:
+    with Sampler() as sampler:
         summary = run_batch(
             plan=plan,
             sessions=factory,
@@ -131,7 +148,18 @@ def measure(folder: Path, engine: str, workers: int, url: str) -> Figure:
     stored = [(t, tick) for t, tick in ticks if tick.stored > 0]
     (t0, first), (t1, last) = stored[0], stored[-1]
     steady = (last.stored - first.stored) / (t1 - t0) if t1 > t0 else float("nan")
-    return Figure(engine, workers, summary.stored, steady, wall, summary.audio_seconds, memory.peak / 2**20, load)
+    return Figure(
+        engine,
+        workers,
+        summary.stored,
+        steady,
+        wall,
+        summary.audio_seconds,
+        sampler.peak / 2**20,
+        load,
+        sampler.batch_cpu,
+        sampler.worker_cpu,
+    )
 
 
 def uptime_load() -> str:
@@ -158,7 +186,13 @@ def line(kind: str, f: Figure, unit: str) -> str:
         rate = f"{f.audio_seconds / 60 / (f.wall_s / 60):5.2f} audio min per wall min (wall, start-up included)"
     else:
         rate = f"{f.steady_rate:7.1f} {unit}/s steady, wall {f.wall_s:6.1f} s"
-    return f"{kind:5} {f.engine:5} {f.workers} worker(s): {rate}; peak memory {f.peak_mb:,.0f} MB; load {f.load}"
+    per_item = f.worker_cpu_s / f.items * 1000, f.batch_cpu_s / f.items * 1000
+    cpu = f"CPU per item: workers {per_item[0]:.0f} ms, batch process {per_item[1]:.1f} ms"
+    share = (f.worker_cpu_s + f.batch_cpu_s) / f.wall_s
+    return (
+        f"{kind:5} {f.engine:5} {f.workers} worker(s): {rate}; {cpu}; cores had {share:.2f}; "
+        f"peak memory {f.peak_mb:,.0f} MB; load {f.load}"
+    )
 
 
 def report(kind: str, figures: list[Figure]) -> None:

@@ -29,8 +29,8 @@ from deescalate.store.models import BatchState
 from tests.batch.conftest import CORRUPT, SRC, counts, mixed_backlog, results_by_key, text_backlog
 
 ENGINES = ["local", "ray"]
-KILL_AFTER = 10
-BACKLOG = 60
+KILL_AFTER = 8
+BACKLOG = 40
 ORPHAN_WAIT_S = 15.0  # a worker left by a killed batch notices within a second or two; this bounds the wait
 
 
