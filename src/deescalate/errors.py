@@ -98,6 +98,15 @@ class Code(StrEnum):
     E143 = "audit search filter is invalid"
     E145 = "pattern can take exponential time (catastrophic backtracking)"
 
+    E153 = "batch manifest cannot be read"
+    E154 = "batch manifest row is invalid"
+    E155 = "batch engine is unknown or cannot start"
+    E156 = "batch item failed in a worker"
+    E157 = "batch item was interrupted too many times"
+    E158 = "file changed while the batch ran"
+    E159 = "batch sources hold no transcripts or recordings"
+    E160 = "batch option is invalid"
+
 
 # Every character str.splitlines() breaks at, written as its escape.
 _LINE_BREAKS = {ord(c): c.encode("unicode_escape").decode("ascii") for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}

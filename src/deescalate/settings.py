@@ -57,6 +57,10 @@ class Settings:
     retention_training_days: int = 2 * 365
     retention_audit_days: int = 7 * 365
 
+    # Tests only: a batch kills its own process with SIGKILL once this many items are stored (0: never), so a
+    # test can interrupt a real batch at a known point and check that the rerun loses and repeats nothing.
+    batch_test_kill_after: int = 0
+
     def __post_init__(self) -> None:
         _check_retention(self)
 

@@ -19,6 +19,7 @@ from deescalate.store.models import Base, Call
 TABLES = {"premises", "calls", "persons", "call_persons", "flags", "users", "encounters", "findings", "reviews"}
 TABLES |= {"jobs", "briefings", "briefing_points", "briefing_reviews", "training_sessions", "training_turns"}
 TABLES |= {"originals", "api_tokens", "audit_log", "audit_head"}
+TABLES |= {"batch_items"}
 
 
 def _differences(engine: Engine) -> list[object]:

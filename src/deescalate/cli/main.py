@@ -14,6 +14,7 @@ from rich.markup import escape
 from deescalate.checklist import load_checklist
 from deescalate.cli.analysis import analyze_command, demo_command, eval_command
 from deescalate.cli.audit import audit_app, purge_command
+from deescalate.cli.batch import batch_command
 from deescalate.cli.common import FormatOption, RolesOption, err, load_one, out, transcribe_media
 from deescalate.cli.merge import merge_command
 from deescalate.cli.model import app as model_app
@@ -43,6 +44,7 @@ app.command("export-reviewed")(export_reviewed_command)
 app.command("demo-review")(demo_review_command)
 app.add_typer(audit_app, name="audit")
 app.command("purge")(purge_command)
+app.command("batch")(batch_command)
 
 
 @app.command()

@@ -436,3 +436,32 @@ class AuditHead(Base):
     last_id: Mapped[int] = mapped_column(Integer)
     base_hash: Mapped[str] = mapped_column(String(64))  # what the oldest kept row's prev_hash must be
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+# Batch work (migration 0008): one row per unit of work of `deescalate batch` (a transcript, a recording, or the
+# cameras of one incident), keyed by the content hash of its files, so a rerun skips what is stored and a killed
+# batch takes up what was in flight. The row is written when an item is claimed and again, with its encounter, in
+# the same transaction that stores the result.
+
+
+class BatchState(StrEnum):
+    running = "running"  # claimed by a batch process (claimed_by); taken over when that process is gone
+    done = "done"
+    failed = "failed"
+
+
+class BatchItem(Base):
+    __tablename__ = "batch_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the content (see batch.sources)
+    kind: Mapped[str] = mapped_column(String(16))  # "transcript", "recording" or "incident"
+    source: Mapped[str] = mapped_column(Text)  # the file names as the batch found them, one per line
+    incident_id: Mapped[str | None] = mapped_column(String(120))
+    state: Mapped[str] = mapped_column(String(16), index=True)  # a BatchState value
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # claims, counting those a killed batch never finished
+    error: Mapped[str | None] = mapped_column(Text)  # one line, with its error code, when failed
+    encounter_id: Mapped[int | None] = mapped_column(ForeignKey("encounters.id", ondelete="SET NULL"))
+    audio_seconds: Mapped[float | None] = mapped_column(Float)  # recordings: the audio transcribed
+    claimed_by: Mapped[str] = mapped_column(String(160))  # "host:pid:run" of the batch that holds or held it
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # renewed while in flight (the lease)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -18,7 +18,6 @@ from sqlalchemy import false, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from deescalate.analysis.analyzer import analyze
 from deescalate.analysis.findings import Finding
 from deescalate.analysis.measures import compute_measures
 from deescalate.analysis.result import Measures, Verdict
@@ -33,6 +32,7 @@ from deescalate.report.explain import explain
 from deescalate.settings import Settings
 from deescalate.store import integrity
 from deescalate.store.db import within_days
+from deescalate.store.encounters import attach_analysis  # moved to the store; web.recordings imports it from here
 from deescalate.store.models import (
     EncounterStatus,
     FindingStatus,
@@ -186,25 +186,6 @@ def assign_officer(session: Session, *, actor: Actor, encounter_id: int, officer
     row.officer = officer
     session.commit()
     return _summary(row)
-
-
-def attach_analysis(stored: StoredEncounter, *, encounter: Encounter) -> None:
-    """Analyse ENCOUNTER and put it, the machine's verdicts and the findings (pending review) on STORED."""
-    analysis = analyze(encounter)
-    stored.encounter = encounter.to_json_dict()  # derived from the original whose hash stored.source_sha256 names
-    stored.status = EncounterStatus.analysed.value
-    stored.machine_verdicts = [v.to_dict() for v in analysis.verdicts]
-    stored.findings = [
-        StoredFinding(
-            record=f.to_dict(),
-            label=f.label,
-            checklist_item=f.checklist_item,
-            utterance_id=f.utterance_id,
-            status=FindingStatus.pending.value,
-            source_sha256=stored.source_sha256,
-        )
-        for f in analysis.findings
-    ]
 
 
 def _read_upload(name: str, data: bytes, settings: Settings) -> Encounter:

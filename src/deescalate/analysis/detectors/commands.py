@@ -269,8 +269,10 @@ class ConflictDetector(Detector):
         return self.find_conflicts(convo.issued, convo.by_id)
 
     def conflicting(self, a: frozenset[str], b: frozenset[str]) -> tuple[str, str] | None:
-        for x in a:
-            for y in b:
+        # in sorted order: a set's order changes with each process's string hashing, and the clash named in the
+        # evidence must not depend on which process analysed the encounter
+        for x in sorted(a):
+            for y in sorted(b):
                 if frozenset((x, y)) in self.conflict_pairs:
                     return x, y
         return None
