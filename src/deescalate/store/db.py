@@ -72,6 +72,12 @@ def is_sqlite(url: str | URL) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def is_in_memory(url: str | URL) -> bool:
+    """An in-memory SQLite database: each new engine on it would be another, empty database."""
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+
+
 def make_engine(url: str) -> Engine:
     """An engine for the URL; SQLite connections get WAL, foreign keys and synchronous=NORMAL,
     PostgreSQL connections the UTC time zone."""

@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from deescalate.errors import Code, InputError
 from deescalate.settings import PREFIX, Settings
-from deescalate.store.db import database_url, make_engine, open_store
+from deescalate.store.db import database_url, is_in_memory, make_engine, open_store
 from deescalate.web.audit import audit_requests
 from deescalate.web.deps import check_csrf, keep_session_alive
 from deescalate.web.errors import API_PREFIX, error_response, install_error_handlers
@@ -63,15 +63,12 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.settings = settings
-    app.state.sessions = open_store(database_url(settings))
+    url = database_url(settings)
+    app.state.sessions = open_store(url)
     # The audit rows of requests go through an engine of their own: a request still holds its session's
     # connection when its row is written, so sharing one pool deadlocked once every connection was held by a
     # request waiting for another (15 concurrent views on the default pool; found by benchmarks/load_review.py)
-    url = database_url(settings)
-    in_memory = url.startswith("sqlite") and (
-        url.rstrip("/").endswith(":memory:") or url in ("sqlite://", "sqlite:///")
-    )
-    app.state.audit_bind = app.state.sessions.kw["bind"] if in_memory else make_engine(url)
+    app.state.audit_bind = app.state.sessions.kw["bind"] if is_in_memory(url) else make_engine(url)
     lifetime_s = settings.session_hours * 3600
     app.state.token_signer = Signer(secret_key, purpose="api-token", max_age_s=settings.token_hours * 3600)
     # signed again on every request (deps.keep_session_alive): its age is the time since the last one
