@@ -228,3 +228,99 @@ def test_learned_default_layer_is_the_bundled_one_or_none(monkeypatch: pytest.Mo
     monkeypatch.setenv("DEESCALATE_MODEL", "none")
     assert load_layer("default") is None
     assert Analyzer().learned is None
+
+
+def _threshold_case(hit_p: list[tuple[float, int]], alone_p: list[tuple[float, int]]) -> tuple[np.ndarray, ...]:
+    rows = [(p, y, True) for p, y in hit_p] + [(p, y, False) for p, y in alone_p]
+    return (
+        np.array([r[0] for r in rows]),
+        np.array([r[1] for r in rows], dtype=np.int64),
+        np.array([r[2] for r in rows], dtype=bool),
+    )
+
+
+# out-of-fold (probability, gold) where a rule fired, and where none did
+ALONE_RIGHT_HALF_THE_TIME = [(0.9, 1), (0.8, 0), (0.7, 1), (0.6, 0), (0.2, 0)]
+ALONE_RIGHT_MOSTLY = [(0.9, 1), (0.8, 1), (0.7, 1), (0.6, 0), (0.2, 0)]
+RULE_HITS = [(0.95, 1), (0.9, 1), (0.3, 0), (0.25, 1), (0.1, 0)]
+
+
+@pytest.mark.parametrize(
+    ("alone", "floor", "stand", "finds_alone"),
+    [
+        (ALONE_RIGHT_MOSTLY, 0.7, False, True),  # model-only leads right 3 times in 4: kept
+        (ALONE_RIGHT_HALF_THE_TIME, 0.7, False, True),  # the top lead alone (p 0.9) still clears the floor
+        (ALONE_RIGHT_HALF_THE_TIME, 0.0, True, True),
+        ([(0.9, 0), (0.8, 1), (0.7, 0), (0.6, 1)], 0.7, False, False),  # near miss: every cut is 50% or less
+    ],
+)
+def test_learned_threshold_for_findings_alone_keeps_the_precision_floor(
+    alone: list[tuple[float, int]], floor: float, stand: bool, finds_alone: bool
+) -> None:
+    from deescalate.analysis.learned.train import _thresholds
+
+    p, y, hit = _threshold_case(RULE_HITS, alone)
+    chosen = _thresholds(p, y, hit, beta=1.0, alone_precision=floor, rules_stand=stand)
+    found_alone = (~hit) & (p >= chosen.alone)
+    assert bool(found_alone.any()) is finds_alone
+    if found_alone.any():
+        assert y[found_alone].mean() >= floor
+    if stand:
+        assert chosen.with_rule == chosen.alone  # a rule's hit stands; the first threshold only confirms
+    else:
+        # vetoing the rule hits it scores low must do at least as well as taking every hit
+        def f1(pred: np.ndarray) -> float:
+            tp = int((pred & (y == 1)).sum())
+            return 2 * tp / (int(pred.sum()) + int(y.sum()))
+
+        chosen_pred = np.where(hit, p >= chosen.with_rule, p >= chosen.alone)
+        assert f1(chosen_pred) >= f1(np.where(hit, True, p >= chosen.alone))
+        assert chosen.f1 == pytest.approx(f1(chosen_pred))
+
+
+def test_learned_model_alone_needs_the_higher_threshold(layer: LearnedLayer, corpus: list[CorpusFile]) -> None:
+    """The same probability makes a finding where a rule fired and none where the model is alone."""
+    enc = corpus[0].encounter
+    probe = LearnedLayer(layer.artifact, digest=layer.digest)
+    probe.thresholds = np.zeros_like(probe.thresholds)  # confirm every rule hit
+    probe.alone_thresholds = np.full_like(probe.alone_thresholds, 1.01)  # never find a label alone
+    found = Analyzer(model=probe).findings(enc)
+    assert found and not any(f.rule.startswith("model.") for f in found)
+    probe.alone_thresholds = np.zeros_like(probe.alone_thresholds)
+    assert any(f.rule.startswith("model.") for f in Analyzer(model=probe).findings(enc))
+
+
+def test_learned_artifact_before_v3_uses_one_threshold_for_both(layer: LearnedLayer, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    path = tmp_path / "old.npz"
+    save_artifact(replace(layer.artifact, alone_thresholds=None), path)
+    with zipfile.ZipFile(path) as zf:
+        assert "alone_thresholds.npy" not in zf.namelist()
+    old = LearnedLayer.from_artifact(load_artifact(path))
+    assert np.array_equal(old.alone_thresholds, old.thresholds)
+    assert "alone_thresholds.npy" in zipfile.ZipFile(io.BytesIO(_bytes(layer))).namelist()
+
+
+def _bytes(layer: LearnedLayer) -> bytes:
+    from deescalate.analysis.learned.artifact import artifact_bytes
+
+    return artifact_bytes(layer.artifact)
+
+
+def test_learned_character_grams_from_the_word_cache_score_as_the_training_features(
+    layer: LearnedLayer, corpus: list[CorpusFile]
+) -> None:
+    """Analysis adds character grams from a cache by word; training reads them as strings: same scores."""
+    from deescalate.analysis.learned.features import TOKEN
+
+    rules = Analyzer(model=None)
+    for cf in corpus[:3]:
+        full = rules.rule_stage(cf.encounter, features=True)
+        lean = rules.rule_stage(cf.encounter, features=True, chars=False)
+        assert all(not any(k.startswith("c:") for k in f) for f in lean.features)
+        assert any(any(k.startswith("c:") for k in f) for f in full.features)
+        words = [TOKEN.findall(ctx.prepared.text) for ctx in lean.contexts]
+        np.testing.assert_allclose(layer.score(lean.features, words), layer.score(full.features), rtol=1e-5, atol=1e-6)
+        # near miss: without the words the lean features lose the character grams, and the scores move
+        assert not np.allclose(layer.score(lean.features), layer.score(full.features), atol=1e-6)

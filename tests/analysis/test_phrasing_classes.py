@@ -76,6 +76,11 @@ CASES: list[tuple[str, str, str, Before, bool]] = [
     ("capacity_check", "O1", "Can you walk me through what happened?", (), False),
     ("capacity_check", "O1", "Can you walk over to the curb for me?", (), True),
     ("capacity_check", "O1", "Can you read this note I wrote?", (), True),
+    # a radio check or a request to look into something checks nothing about the person
+    ("capacity_check", "O1", "Unit four, can you hear me? My radio keeps cutting out.", (), False),
+    ("capacity_check", "O1", "Can you see if dispatch has an interpreter on video?", (), False),
+    ("capacity_check", "O1", "Sir, can you hear me? Squeeze my hand if you can.", (), True),
+    ("capacity_check", "O1", "Can you see my hand? How many fingers?", (), True),
     # offers of help asked as questions state a wish to help
     ("empathy", "O1", "Hey, what can I do to help you out right now?", (), True),
     ("empathy", "O1", "Is there anything we can do for you tonight?", (), True),

@@ -91,9 +91,10 @@ class Analyzer:
     def registered_names(self) -> list[str]:
         return [d.name for d in [*self.detectors, *self.vetoes]] + (["model"] if self.learned else [])
 
-    def rule_stage(self, encounter: Encounter, *, features: bool = False) -> RuleStage:
+    def rule_stage(self, encounter: Encounter, *, features: bool = False, chars: bool = True) -> RuleStage:
         """The rules and coded detectors over the encounter in order, and (for the learned layer, or for
-        training it) each utterance's features. Nothing here depends on the model's decisions."""
+        training it) each utterance's features; ``chars=False`` leaves their character grams to the
+        learned layer. Nothing here depends on the model's decisions."""
         contexts = build_contexts(encounter)
         convo = Conversation(encounter, contexts, civilian_name_tokens(encounter))
         stage = RuleStage(contexts, convo)
@@ -108,7 +109,7 @@ class Analyzer:
             distress = states_distress(ctx.prepared.text)
             if features:
                 hits = [(f.detector, f.label) for f in found]
-                stage.features.append(utterance_features(ctx, hits, memory, distress=distress))
+                stage.features.append(utterance_features(ctx, hits, memory, distress=distress, chars=chars))
             stage.found.append(found)
             stage.vetoed.append(frozenset(d.label for d in self.vetoes if d.match(ctx, convo.present) is not None))
             stage.distress.append(distress)
@@ -117,7 +118,7 @@ class Analyzer:
         return stage
 
     def findings(self, encounter: Encounter) -> list[Finding]:
-        stage = self.rule_stage(encounter, features=self.learned is not None)
+        stage = self.rule_stage(encounter, features=self.learned is not None, chars=False)
         decided = stage.found
         if self.learned is not None:
             decided = self.learned.decide_all(stage.contexts, stage.found, stage.features)

@@ -35,6 +35,9 @@ class LabelInfo(BaseModel):
     rules_stand: bool = False
     beta: float = Field(default=1.0, gt=0, le=4)  # the learned layer's threshold maximises F-beta
     recall_target: float | None = Field(default=None, gt=0, lt=1)  # or keeps this recall
+    # a finding the model makes with no rule of the label behind it must be right at least this often
+    # out of fold: such a lead has only the model's word for it
+    alone_precision: float = Field(default=0.7, ge=0, le=1)
     colour: str = Field(pattern=r"^#[0-9A-Fa-f]{6}$")
 
 

@@ -40,7 +40,7 @@ def train_command(
         str, typer.Option("--base", help="The model to compare against on held-back files ('default': bundled).")
     ] = "default",
     seed: Annotated[int, typer.Option("--seed", help="Same corpus and seed, same file.")] = 1,
-    version: Annotated[int, typer.Option("--version", help="Version number written into the model.")] = 2,
+    version: Annotated[int, typer.Option("--version", help="Version number written into the model.")] = 3,
     c: Annotated[float, typer.Option("--c", help="Inverse regularization strength of the linear models.")] = 3.0,
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds (grouped by writer).")] = 4,
     cv: Annotated[
@@ -89,13 +89,14 @@ def train_command(
         write_atomic(output.with_name(output.stem + ".cv.json"), json.dumps(cv_json(crossed), indent=1) + "\n")
     write_atomic(card_path(output), model_card(result.artifact, digest=digest, cross_validation=boards))
     table = Table(title=f"{output} (sha256 {digest[:12]})")
-    for col in ("label", "positives", "threshold", "P", "R", "F1 (out of fold, by writer)"):
+    for col in ("label", "positives", "threshold (rule fired)", "threshold (alone)", "P", "R", "F1 (out of fold, by writer)"):
         table.add_column(col, justify="left" if col == "label" else "right")
     for f in result.fits:
         table.add_row(
             f.label,
             str(f.positives),
             f"{f.threshold:.3f}",
+            f"{f.alone_threshold:.3f}",
             f"{f.oof_precision:.2f}",
             f"{f.oof_recall:.2f}",
             f"{f.oof_f1:.2f}",

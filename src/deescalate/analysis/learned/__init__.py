@@ -1,14 +1,13 @@
 """The learned layer: per-label linear models over words, characters, the speaker, the previous
 turn and every rule's hit, deciding each label on each utterance after the rules have run.
 
-A rule finding the model agrees with stays one finding (the rule's span and
-evidence, the model's calibrated confidence and evidence beside it); a rule
-finding the model rejects is dropped, except on the labels the registry marks
-``rules_stand`` (threat of force, insult, cannot-comply cue, dismissal, capacity
-check), where a rule's hit always stands; a label the model finds where no rule
-fired becomes a ``model.<label>.v<N>`` finding quoting the words that weighed
-most. ``conflicting_command`` stays logic (demands x incompatibility table) over
-the final commands.
+A rule finding the model agrees with stays one finding (the rule's span and evidence, the model's
+calibrated confidence and evidence beside it); a rule finding the model rejects (below the label's
+threshold for rule hits) is dropped, except on the labels the registry marks ``rules_stand`` (threat
+of force, insult, cannot-comply cue, dismissal, capacity check), where a rule's hit always stands; a
+label the model finds where no rule fired, at or above the label's higher threshold for findings the
+model makes alone, becomes a ``model.<label>.v<N>`` finding quoting the words that weighed most.
+``conflicting_command`` stays logic (demands x incompatibility table) over the final commands.
 """
 
 from __future__ import annotations
@@ -28,10 +27,11 @@ from deescalate.analysis.detectors.patterns import make_finding
 from deescalate.analysis.findings import Finding
 from deescalate.analysis.labels import registry
 from deescalate.analysis.learned.artifact import ModelArtifact, artifact_bytes, load_artifact
-from deescalate.analysis.learned.features import Token, char_features, tokens
+from deescalate.analysis.learned.features import MARKS, TOKEN, Token, char_features, char_weight, tokens
 from deescalate.encounter.model import Role
 
 BUNDLED = "deescalate-model.npz"
+_CHAR_CACHE = 200_000  # words whose character-gram rows are kept
 
 
 def bundled_path() -> Path:
@@ -52,6 +52,8 @@ class LearnedLayer(Detector):
         self.bias = artifact.bias.astype(np.float32)
         self.calibration = artifact.calibration.astype(np.float64)
         self.thresholds = artifact.thresholds.astype(np.float64)
+        alone = artifact.alone_thresholds if artifact.alone_thresholds is not None else artifact.thresholds
+        self.alone_thresholds = alone.astype(np.float64)
         off = {label for label in self.labels if label in disabled or f"model.{label}" in disabled}
         info = registry()
         self.columns: dict[Role, np.ndarray] = {
@@ -63,6 +65,7 @@ class LearnedLayer(Detector):
         }
         self.decides = frozenset(self.labels) - off
         self.kept = frozenset(label for label in self.labels if info[label].rules_stand)
+        self._char_rows: dict[str, np.ndarray] = {}
 
     @classmethod
     def from_artifact(cls, artifact: ModelArtifact) -> LearnedLayer:
@@ -76,8 +79,20 @@ class LearnedLayer(Detector):
     def model_version(self) -> str:
         return f"{self.artifact.meta.get('name', 'deescalate-model')} v{self.version} (sha256 {self.digest[:12]})"
 
-    def score(self, feats: list[dict[str, float]]) -> np.ndarray:
-        """Calibrated probabilities, utterances x labels, in one sparse product."""
+    def char_rows(self, word: str) -> np.ndarray:
+        """The weight rows of the character grams of ``word`` that the model knows, one per occurrence."""
+        rows = self._char_rows.get(word)
+        if rows is None:
+            if len(self._char_rows) >= _CHAR_CACHE:
+                self._char_rows.clear()
+            get = self.index.get
+            known = [i for i in (get(g, -1) for g in char_features(word)) if i >= 0]
+            rows = self._char_rows[word] = np.array(known, dtype=np.int64)
+        return rows
+
+    def score(self, feats: list[dict[str, float]], words: list[list[str]] | None = None) -> np.ndarray:
+        """Calibrated probabilities, utterances x labels, in one sparse product. With ``words`` (each
+        utterance's tokens) the features lack their character grams, which are added here from the words."""
         from scipy.sparse import csr_matrix
 
         get = self.index.get
@@ -85,6 +100,16 @@ class LearnedLayer(Detector):
         ids = np.fromiter((get(k, -1) for f in feats for k in f), dtype=np.int64, count=sum(sizes))
         values = np.fromiter((v for f in feats for v in f.values()), dtype=np.float32, count=len(ids))
         rows = np.repeat(np.arange(len(feats)), sizes)
+        id_parts, value_parts, row_parts = [ids], [values], [rows]
+        for r, ws in enumerate(words or ()):
+            grams = [self.char_rows(w) for w in ws if w not in MARKS]
+            if not grams:
+                continue
+            found = np.concatenate(grams)
+            id_parts.append(found)
+            value_parts.append(np.full(len(found), char_weight(ws), dtype=np.float32))
+            row_parts.append(np.full(len(found), r, dtype=np.int64))
+        ids, values, rows = np.concatenate(id_parts), np.concatenate(value_parts), np.concatenate(row_parts)
         known = ids >= 0
         x = csr_matrix((values[known], (rows[known], ids[known])), shape=(len(feats), len(self.artifact.vocab)))
         scores = np.asarray(x @ self.weights, dtype=np.float64) + self.bias
@@ -93,8 +118,10 @@ class LearnedLayer(Detector):
     def decide_all(
         self, contexts: list[UtteranceContext], found: list[list[Finding]], feats: list[dict[str, float]]
     ) -> list[list[Finding]]:
-        """Each utterance's findings after the model has judged every label it decides."""
-        probs = self.score(feats)
+        """Each utterance's findings after the model has judged every label it decides. ``feats`` come
+        without their character grams (``rule_stage(chars=False)``): they are added from the words."""
+        words = [TOKEN.findall(ctx.prepared.text) for ctx in contexts]
+        probs = self.score(feats, words)
         out: list[list[Finding]] = []
         for ctx, rule_found, f, p in zip(contexts, found, feats, probs, strict=True):
             out.append(self._decide(ctx, rule_found, f, p))
@@ -107,11 +134,11 @@ class LearnedLayer(Detector):
         out = [f for f in found if f.label not in self.decides]
         by_label = {f.label: f for f in found}
         explained: _Attribution | None = None
-        passed = probs >= self.thresholds
         for j in columns:
             label = self.labels[j]
             rule_finding = by_label.get(label)
-            if not passed[j]:
+            threshold = float(self.thresholds[j] if rule_finding is not None else self.alone_thresholds[j])
+            if probs[j] < threshold:
                 if rule_finding is not None and (label in self.kept or f"h:{rule_finding.detector}" not in self.index):
                     # such a label's rule hit stands; so does a rule the model never saw (an agency's own)
                     out.append(rule_finding)
@@ -121,7 +148,7 @@ class LearnedLayer(Detector):
                 "kind": "model",
                 "model": self.model_version,
                 "probability": round(p, 3),
-                "threshold": round(float(self.thresholds[j]), 3),
+                "threshold": round(threshold, 3),
             }
             if rule_finding is not None:
                 out.append(rule_finding.with_model(agrees, round(p, 3)))
@@ -143,23 +170,25 @@ class LearnedLayer(Detector):
 
 
 class _Attribution:
-    """What weighed in one utterance's scores, worked out only for findings the model makes alone."""
+    """What weighed in one utterance's scores, worked out only for findings the model makes alone.
+
+    Each token gets its share of every feature it stands for: its word, the word pairs it is in, and each
+    of its character grams (a feature found several times is split evenly between the places it is found)."""
 
     def __init__(self, layer: LearnedLayer, ctx: UtteranceContext, feats: dict[str, float]) -> None:
         self.layer = layer
         self.text_length = len(ctx.prepared.text)
-        self.tokens = [t for t in tokens(ctx.prepared.text) if t.text not in "?!"]
-        known = [(f, v, layer.index[f]) for f, v in feats.items() if f in layer.index]
+        self.tokens = [t for t in tokens(ctx.prepared.text) if t.text not in MARKS]
+        index = layer.index
+        # the character grams are not in ``feats`` (the layer adds them from the words)
+        known = [(f, v, index[f]) for f, v in feats.items() if f in index and not f.startswith("c:")]
         self.features = [f for f, _, _ in known]
         self.values = np.array([v for _, v, _ in known], dtype=np.float64)
         self.rows = np.array([i for _, _, i in known], dtype=np.intp)
         words = [t.text for t in self.tokens]
-        # for each known feature, the tokens it speaks for (a pair for two, a character gram for the words in it)
         owner: dict[str, list[int]] = {}
         for k, w in enumerate(words):
             owner.setdefault(f"w:{w}", []).append(k)
-            for gram in char_features(w):
-                owner.setdefault(gram, []).append(k)
         padded = ["^", *words, "$"]
         for k in range(len(padded) - 1):
             owner.setdefault(f"b:{padded[k]} {padded[k + 1]}", []).extend(i for i in (k - 1, k) if 0 <= i < len(words))
@@ -175,6 +204,11 @@ class _Attribution:
         self.feature_at = np.array(feature_at, dtype=np.intp)
         self.token_at = np.array(token_at, dtype=np.intp)
         self.share = np.array(share, dtype=np.float64)
+        # every occurrence of a gram carries the same value, so a token's share is its own grams' weights
+        grams = [layer.char_rows(w) for w in words]
+        self.gram_rows = np.concatenate(grams) if grams else np.zeros(0, dtype=np.int64)
+        self.gram_token = np.repeat(np.arange(len(words)), [len(g) for g in grams])
+        self.gram_value = char_weight(words)
         kinds = [f[:2] for f in self.features]
         self.lexical = np.array([k in ("w:", "b:") for k in kinds], dtype=bool)
         self.signal = np.array([k not in ("w:", "b:", "c:") for k in kinds], dtype=bool)
@@ -185,7 +219,10 @@ class _Attribution:
         contrib = self.values * weights
         per_token = np.bincount(
             self.token_at, weights=contrib[self.feature_at] * self.share, minlength=len(self.tokens)
-        ).tolist()
+        )
+        if len(self.gram_rows):
+            gram_weights = self.layer.weights[self.gram_rows, column].astype(np.float64) * self.gram_value
+            per_token = per_token + np.bincount(self.gram_token, weights=gram_weights, minlength=len(self.tokens))
         evidence = {
             **base,
             "terms": [[self.features[i][2:], round(float(contrib[i]), 3)] for i in self._top(contrib, self.lexical, 4)],
@@ -194,7 +231,7 @@ class _Attribution:
         nearest = self._nearest(column)
         if nearest is not None:
             evidence["nearest"] = nearest
-        return evidence, _best_span(self.tokens, per_token, self.text_length)
+        return evidence, _best_span(self.tokens, per_token.tolist(), self.text_length)
 
     def _top(self, contrib: np.ndarray, mask: np.ndarray, n: int) -> list[int]:
         """The ``n`` features of ``mask`` that weighed most for the label (positive weight only)."""

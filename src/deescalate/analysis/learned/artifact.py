@@ -10,7 +10,9 @@ Members:
     weights.npy      float32 [features, labels]
     bias.npy         float32 [labels]
     calibration.npy  float32 [labels, 2]: p = sigmoid(a * score + b) (Platt, out-of-fold)
-    thresholds.npy   float32 [labels]: a finding when p >= threshold
+    thresholds.npy   float32 [labels]: where a rule of the label fired, the finding stands when p >= threshold
+    alone_thresholds.npy  float32 [labels]: where none fired, the model finds the label when p >= this
+                     (models before v3 lack it: the one threshold serves both)
     examples.json    [[id, text], ...] positive training utterances, for "closest example"
     example_labels.npy  uint8 [examples, labels]
     example_indptr.npy / example_ids.npy  int32: for each word feature, the examples that have it
@@ -58,6 +60,7 @@ class ModelArtifact:
     example_indptr: np.ndarray
     example_ids: np.ndarray
     example_norms: np.ndarray
+    alone_thresholds: np.ndarray | None = None
 
     @property
     def labels(self) -> list[str]:
@@ -95,6 +98,10 @@ def artifact_bytes(artifact: ModelArtifact) -> bytes:
             array_bytes = io.BytesIO()
             np.save(array_bytes, getattr(artifact, name), allow_pickle=False)
             put(f"{name}.npy", array_bytes.getvalue())
+        if artifact.alone_thresholds is not None:
+            array_bytes = io.BytesIO()
+            np.save(array_bytes, artifact.alone_thresholds, allow_pickle=False)
+            put("alone_thresholds.npy", array_bytes.getvalue())
     return buffer.getvalue()
 
 
@@ -110,6 +117,8 @@ def load_artifact(path: Path) -> ModelArtifact:
             if meta.get("format") != FORMAT:
                 raise ConfigError(Code.E042, f"model format {meta.get('format')!r} is not {FORMAT}", file=where)
             arrays = {a: np.load(io.BytesIO(zf.read(f"{a}.npy")), allow_pickle=False) for a in _ARRAYS}
+            if "alone_thresholds.npy" in names:
+                arrays["alone_thresholds"] = np.load(io.BytesIO(zf.read("alone_thresholds.npy")), allow_pickle=False)
             artifact = ModelArtifact(
                 meta=meta,
                 vocab=json.loads(zf.read("vocab.json")),
@@ -121,7 +130,12 @@ def load_artifact(path: Path) -> ModelArtifact:
     except (zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:
         raise ConfigError(Code.E042, f"model file is unreadable: {exc}", file=where) from None
     n_labels = len(artifact.labels)
-    if artifact.weights.shape != (len(artifact.vocab), n_labels) or artifact.thresholds.shape != (n_labels,):
+    alone = artifact.alone_thresholds
+    if (
+        artifact.weights.shape != (len(artifact.vocab), n_labels)
+        or artifact.thresholds.shape != (n_labels,)
+        or (alone is not None and alone.shape != (n_labels,))
+    ):
         raise ConfigError(Code.E042, "model arrays do not match its vocabulary and labels", file=where)
     return artifact
 

@@ -32,6 +32,7 @@ CHAR_N = (3, 4, 5)
 PREVIOUS_WORDS = 12  # words of the previous turn that count
 COMMAND_IN_FORCE_S = 10.0
 _MARKS = frozenset("?!")
+MARKS = _MARKS
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,14 +78,23 @@ def _unit(features: list[str], out: dict[str, float]) -> None:
         out[f] = out.get(f, 0.0) + weight
 
 
+def char_weight(words: list[str]) -> float:
+    """The value each character gram of ``words`` has (the group is scaled to unit length)."""
+    n = sum(len(char_features(w)) for w in words if w not in _MARKS)
+    return 1.0 / math.sqrt(n) if n else 0.0
+
+
 def utterance_features(
-    ctx: UtteranceContext, rule_hits: list[tuple[str, str]], memory: TurnMemory, *, distress: bool
+    ctx: UtteranceContext, rule_hits: list[tuple[str, str]], memory: TurnMemory, *, distress: bool, chars: bool = True
 ) -> dict[str, float]:
-    """``rule_hits``: (detector name, label) of each rule finding on this utterance, before the model."""
+    """``rule_hits``: (detector name, label) of each rule finding on this utterance, before the model.
+    ``chars=False`` leaves out the character grams: the learned layer adds them from the words itself,
+    from a cache by word, rather than through a hundred strings an utterance."""
     words = TOKEN.findall(ctx.prepared.text)
     feats: dict[str, float] = {}
     _unit(word_features(words), feats)
-    _unit([c for w in words if w not in _MARKS for c in char_features(w)], feats)
+    if chars:
+        _unit([c for w in words if w not in _MARKS for c in char_features(w)], feats)
     role = ctx.role.value
     feats[f"r:{role}"] = 1.0
     if ctx.role is Role.officer:

@@ -6,11 +6,14 @@ For each label (all but ``conflicting_command``, which stays logic):
 1. a logistic regression over the features of ``features.py``, fitted on the utterances whose
    speaker may carry the label (labels.md), with scikit-learn's liblinear solver;
 2. out-of-fold scores from ``GroupKFold`` over writers give a Platt calibration (the
-   confidence a finding reports) and the threshold: the one with the best F1 out of fold.
-   Where the registry says a rule's hit stands (threat of force, insult, cannot-comply cue,
-   dismissal, capacity check), the threshold is chosen for what the model adds to the rules; the registry
-   can weigh recall more (cannot-comply cues: F2, since a missed one can cost a life) or set a
-   recall target, the highest threshold that keeps it;
+   confidence a finding reports) and two thresholds, the pair with the best F1 out of fold: one
+   for utterances where a rule of the label fired (the model confirms or vetoes the rule), one for
+   the rest (the model finds the label alone), whose findings must reach the registry's
+   ``alone_precision`` out of fold: a lead with only the model's word for it has to be right more
+   often than not. Where the registry says a rule's hit stands (threat of force, insult,
+   cannot-comply cue, dismissal, capacity check), only the second is chosen, for what the model adds
+   to the rules; the registry can weigh recall more (cannot-comply cues: F2, since a missed one can
+   cost a life) or set a recall target;
 3. a final fit on everything.
 
 scikit-learn is needed only here; analysis reads the artifact with NumPy alone.
@@ -66,7 +69,9 @@ class TrainOptions:
     seed: int = 1
     c: float = 3.0
     folds: int = 4
-    version: int = 2  # 2: the dual solver and plain-float calibration (the same bytes on any CPU)
+    # 2: the dual solver and plain-float calibration (the same bytes on any CPU); 3: a second threshold for
+    # findings the model makes where no rule fired, under a precision floor
+    version: int = 3
     name: str = "deescalate-model"
     use_rules: bool = True  # False: "model alone", without the rules' hits as features
 
@@ -76,6 +81,7 @@ class LabelFit:
     label: str
     positives: int
     threshold: float
+    alone_threshold: float
     oof_precision: float
     oof_recall: float
     oof_f1: float
@@ -213,34 +219,69 @@ def _calibrated(scores: np.ndarray, a: float, b: float) -> np.ndarray:
     return np.array([round(_sigmoid(a * round(float(v), 6) + b), 6) for v in scores])
 
 
-def _threshold(
-    p: np.ndarray, y: np.ndarray, beta: float, recall_target: float | None = None, kept: np.ndarray | None = None
-) -> tuple[float, float, float, float]:
-    """(threshold, precision, recall, F1) out of fold: the best F-beta, or with ``recall_target`` the
-    highest threshold that keeps that recall. ``kept``: utterances found whatever the model says (rule hits
-    on a safety label), so the threshold is chosen for what the model adds to them."""
-    best = (0.5, 0.0, 0.0, 0.0)
-    best_score = -1.0
+THRESHOLD_GRID = np.round(np.arange(0.01, 1.0, 0.01), 2)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    with_rule: float  # where a rule of the label fired: the finding stands when p >= this
+    alone: float  # where none fired: the model finds the label when p >= this
+    precision: float  # out of fold, of the decisions these give
+    recall: float
+    f1: float
+
+
+def _counts(p: np.ndarray, y: np.ndarray, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """True and false positives at each threshold of ``grid`` (integers: the same on any CPU)."""
+    order = np.sort(p)
+    positives = np.sort(p[y == 1])
+    at_or_above = len(order) - np.searchsorted(order, grid, side="left")
+    tp = len(positives) - np.searchsorted(positives, grid, side="left")
+    return tp, at_or_above - tp
+
+
+def _thresholds(
+    p: np.ndarray,
+    y: np.ndarray,
+    hit: np.ndarray,
+    *,
+    beta: float,
+    recall_target: float | None = None,
+    alone_precision: float = 0.0,
+    rules_stand: bool = False,
+) -> Thresholds:
+    """The pair of thresholds with the best F-beta out of fold (or, with ``recall_target``, the best precision
+    that keeps that recall): one for utterances where a rule of the label fired, one for the rest. The
+    findings the model makes alone must reach ``alone_precision``. With ``rules_stand`` a rule's hit is
+    found whatever the model says, so only the second threshold is chosen (for what the model adds)."""
     positives = int(y.sum())
     if not positives:
-        return best
-    for t in np.unique(np.round(p, 4)):
-        pred = p >= t if kept is None else (p >= t) | kept
-        tp = int((pred & (y == 1)).sum())
-        fp = int((pred & (y == 0)).sum())
-        precision = tp / (tp + fp) if tp + fp else 0.0
+        return Thresholds(0.5, 0.5, 0.0, 0.0, 0.0)
+    rule_grid = np.concatenate([[0.0], THRESHOLD_GRID])
+    tp_r, fp_r = _counts(p[hit], y[hit], rule_grid)
+    if rules_stand:
+        tp_r, fp_r = tp_r[:1], fp_r[:1]
+    tp_a, fp_a = _counts(p[~hit], y[~hit], THRESHOLD_GRID)
+    tp = tp_r[:, None] + tp_a[None, :]
+    fp = fp_r[:, None] + fp_a[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
         recall = tp / positives
-        if precision + recall == 0:
-            continue
-        f1 = 2 * precision * recall / (precision + recall)
-        if recall_target is not None:
-            score = float(t) if recall >= recall_target else -1.0
-        else:
-            score = (1 + beta**2) * precision * recall / (beta**2 * precision + recall)
-        if score > best_score + 1e-12:
-            best_score = score
-            best = (float(t), precision, recall, f1)
-    return best
+        b2 = beta * beta
+        fbeta = np.where(tp > 0, (1 + b2) * precision * recall / (b2 * precision + recall), 0.0)
+        f1 = np.where(tp > 0, 2 * precision * recall / (precision + recall), 0.0)
+        alone_ok = (tp_a + fp_a == 0) | (tp_a >= alone_precision * (tp_a + fp_a))
+    score = precision if recall_target is not None else fbeta
+    allowed = alone_ok[None, :] & (tp > 0)
+    if recall_target is not None:
+        allowed &= recall >= recall_target
+    if not allowed.any():
+        allowed = alone_ok[None, :] & (tp >= 0)
+    score = np.where(allowed, score, -1.0)
+    i, j = np.unravel_index(int(np.argmax(score)), score.shape)
+    t_alone = float(THRESHOLD_GRID[j])
+    t_rule = t_alone if rules_stand else float(rule_grid[i])
+    return Thresholds(t_rule, t_alone, float(precision[i, j]), float(recall[i, j]), float(f1[i, j]))
 
 
 def _folds(groups: np.ndarray, n: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -266,6 +307,7 @@ def train(
     bias = np.zeros(len(MODEL_LABELS), dtype=np.float32)
     calibration = np.zeros((len(MODEL_LABELS), 2), dtype=np.float32)
     thresholds = np.zeros(len(MODEL_LABELS), dtype=np.float32)
+    alone = np.zeros(len(MODEL_LABELS), dtype=np.float32)
     # writers when there are several, else encounters: a fold never splits one writer's (or file's) text
     writers = {s.writer for s in samples}
     groups_all = np.array([s.writer if len(writers) > 1 else s.encounter_id for s in samples])
@@ -284,17 +326,25 @@ def train(
             oof[test_idx] = x[test_idx] @ coef + intercept
         a, b = _platt(oof, y)
         p = _calibrated(oof, a, b)
-        # where rule hits stand whatever the model says, the threshold is for what the model adds to them
-        kept = np.array([f"hl:{label}" in samples[i].features for i in rows]) if label in RULES_STAND else None
-        threshold, precision, recall, f1 = _threshold(
-            p, y, beta=info[label].beta, recall_target=info[label].recall_target, kept=kept
+        hit = np.array([f"hl:{label}" in samples[i].features for i in rows], dtype=bool)
+        chosen = _thresholds(
+            p,
+            y,
+            hit,
+            beta=info[label].beta,
+            recall_target=info[label].recall_target,
+            alone_precision=info[label].alone_precision,
+            rules_stand=label in RULES_STAND,
         )
         coef, intercept = _fit(x, y, options)
         weights[:, j] = coef
         bias[j] = intercept
         calibration[j] = (a, b)
-        thresholds[j] = threshold
-        fits.append(LabelFit(label, int(y.sum()), threshold, precision, recall, f1))
+        thresholds[j] = chosen.with_rule
+        alone[j] = chosen.alone
+        fits.append(
+            LabelFit(label, int(y.sum()), chosen.with_rule, chosen.alone, chosen.precision, chosen.recall, chosen.f1)
+        )
     examples, example_labels, indptr, ids, norms = _example_index(samples, index)
     meta = {
         "format": FORMAT,
@@ -314,6 +364,7 @@ def train(
             f.label: {
                 "positives": f.positives,
                 "threshold": round(f.threshold, 4),
+                "alone_threshold": round(f.alone_threshold, 4),
                 "oof_precision": round(f.oof_precision, 4),
                 "oof_recall": round(f.oof_recall, 4),
                 "oof_f1": round(f.oof_f1, 4),
@@ -333,6 +384,7 @@ def train(
         example_indptr=indptr,
         example_ids=ids,
         example_norms=norms,
+        alone_thresholds=alone,
     )
     return TrainResult(artifact, fits)
 
