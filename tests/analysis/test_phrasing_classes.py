@@ -22,6 +22,9 @@ CASES: list[tuple[str, str, str, Before, bool]] = [
     ("threat_of_force", "O1", "You come one step closer, you might not walk away from it.", (), True),
     ("threat_of_force", "O1", "Open the door or we're coming through that window to get you.", (), True),
     ("threat_of_force", "O1", "Reach for that bag again and you're getting tased.", (), True),
+    ("threat_of_force", "O1", "Let go or I'll break your arm.", (), True),
+    ("threat_of_force", "O1", "We will snap your wrist, let go of it.", (), True),
+    ("threat_of_force", "O1", "I'll break your fall, just lean back on me.", (), False),
     # force words that are not threats: negated, reassuring, past, about equipment
     ("threat_of_force", "O1", "I'm not going to shoot you, I just want to talk.", (), False),
     ("threat_of_force", "O1", "Nobody's getting tased tonight, you have my word.", (), False),
@@ -81,6 +84,10 @@ CASES: list[tuple[str, str, str, Before, bool]] = [
     ("capacity_check", "O1", "Can you see if dispatch has an interpreter on video?", (), False),
     ("capacity_check", "O1", "Sir, can you hear me? Squeeze my hand if you can.", (), True),
     ("capacity_check", "O1", "Can you see my hand? How many fingers?", (), True),
+    # hurrying and breaking up are directives; a break as a noun is not
+    ("command", "O1", "Hurry up, get in the car.", (), True),
+    ("command", "O1", "Break it up, break it up, both of you.", (), True),
+    ("command", "O1", "Break time's over at two, that's when the lot clears.", (), False),
     # offers of help asked as questions state a wish to help
     ("empathy", "O1", "Hey, what can I do to help you out right now?", (), True),
     ("empathy", "O1", "Is there anything we can do for you tonight?", (), True),
