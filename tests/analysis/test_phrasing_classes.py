@@ -38,6 +38,10 @@ CASES: list[tuple[str, str, str, Before, bool]] = [
     ("inability_cue", "C1", "I'm scared of you.", (), False),
     ("inability_cue", "C1", "I can't see why you stopped me in the first place.", (), False),
     ("inability_cue", "C1", "I can't do this anymore, man.", (), False),
+    # contractions that speech-to-text prints without the apostrophe
+    ("inability_cue", "C1", "i cant feel my legs", (), True),
+    ("inability_cue", "B1", "he dont hear you hes deaf", (), True),
+    ("inability_cue", "C1", "i cant believe this is happening", (), False),
     # capacity checks phrased as offers
     ("capacity_check", "O1", "Let me type it out on my phone for you.", (), True),
     ("capacity_check", "O1", "You okay to stand up on your own?", (), True),

@@ -53,3 +53,31 @@ def test_text_prepare_restores_bleeps_and_keeps_offsets(original: str, prepared:
     for clause in p.clauses:
         start, end = p.span(clause.start, clause.end)
         assert 0 <= start < end <= len(original)
+
+
+@pytest.mark.parametrize(
+    ("original", "prepared", "quoted"),
+    [
+        ("i cant move my arm", "i can't move my arm", "cant"),
+        ("IM not resisting, I just DONT understand", "i'm not resisting, i just don't understand", "DONT"),
+        ("he doesnt speak english", "he doesn't speak english", "doesnt"),
+        ("yall need to back up", "y'all need to back up", "yall"),
+        ("thats my brother, hes deaf", "that's my brother, he's deaf", "hes"),
+        # near misses: words that are also other words stay as written
+        ("i feel ill, its my sugar", "i feel ill, its my sugar", None),
+        ("well we were going to the shell station", "well we were going to the shell station", None),
+        ("he lets me use his id", "he lets me use his id", None),
+        ("the cant-hook and the won't-fix list", "the cant-hook and the won't-fix list", None),
+    ],
+)
+def test_text_prepare_restores_contractions_printed_without_apostrophe(
+    original: str, prepared: str, quoted: str | None
+) -> None:
+    p = prepare(original)
+    assert p.text == prepared
+    assert p.span(0, len(p.text)) == (0, len(original))
+    if quoted is not None:
+        restored = next(w for w in p.text.split() if "'" in w and w.replace("'", "").rstrip(",") == quoted.lower())
+        start = p.text.index(restored.rstrip(","))
+        a, b = p.span(start, start + len(restored.rstrip(",")))
+        assert original[a:b] == quoted  # findings quote the words as printed

@@ -1,7 +1,8 @@
 """Text preparation that keeps character offsets.
 
-The prepared text is the original lower-cased, with bracketed notes blanked
-and hesitation fillers ("uh", "um") taken out, so that rules match "is there
+The prepared text is the original lower-cased, with bracketed notes blanked,
+hesitation fillers ("uh", "um") taken out and contractions printed without
+their apostrophe restored ("cant" -> "can't"), so that rules match "is there
 uh a family member" as they match "is there a family member". Lower-casing and
 blanking keep length; for the fillers, ``PreparedText.span`` maps an offset
 range in the prepared text back to the original, so findings quote the words
@@ -27,6 +28,60 @@ _LINKING_VERB = re.compile(
 # Hesitation fillers, with a comma or stop and the space after them ("uh-huh" and "mm-hmm" are answers: kept).
 _FILLER = re.compile(r"(?<![\w'-])(?:u+h+|u+m+|e+r+m+|a+h+|h+m+|m{2,})(?![\w'-])[,.]?\s*")
 _WORD = re.compile(r"[a-z0-9']+")
+# Contractions that speech-to-text and captions print without the apostrophe ("i cant move", "im not"),
+# restored so the rules read them as written; only forms that are no other English word ("ill", "its",
+# "were", "well", "id", "lets", "hell", "wed", "shell" are left alone).
+_BARE_CONTRACTIONS = {
+    **{
+        f"{stem}nt": f"{stem}n't"
+        for stem in (
+            "do",
+            "does",
+            "did",
+            "is",
+            "are",
+            "was",
+            "were",
+            "could",
+            "would",
+            "should",
+            "has",
+            "have",
+            "had",
+            "must",
+            "need",
+        )
+    },
+    "cant": "can't",
+    "wont": "won't",
+    "aint": "ain't",
+    "im": "i'm",
+    "ive": "i've",
+    "youre": "you're",
+    "youve": "you've",
+    "youll": "you'll",
+    "youd": "you'd",
+    "theyre": "they're",
+    "theyve": "they've",
+    "theyll": "they'll",
+    "weve": "we've",
+    "thats": "that's",
+    "whats": "what's",
+    "wheres": "where's",
+    "theres": "there's",
+    "heres": "here's",
+    "hes": "he's",
+    "shes": "she's",
+    "yall": "y'all",
+    "couldve": "could've",
+    "wouldve": "would've",
+    "shouldve": "should've",
+    "whos": "who's",
+    "hows": "how's",
+}
+_BARE_CONTRACTION = re.compile(
+    r"(?<![\w'-])(?:" + "|".join(sorted(_BARE_CONTRACTIONS, key=len, reverse=True)) + r")(?![\w'-])"
+)
 # How court filings, news releases and captions print a bleeped word.
 _BLEEP = re.compile(
     r"[\[(*](?:expletive(?:s)?(?: deleted)?|bleep(?:ed)?|censored|profanity|obscenity|curse(?: word)?|cuss(?:ing)?)"
@@ -94,6 +149,7 @@ def prepare(original: str) -> PreparedText:
         if word is not None:
             edits.append((m.start(), m.end(), word))
     edits += [(m.start(), m.end(), "") for m in _FILLER.finditer(text)]
+    edits += [(m.start(), m.end(), _BARE_CONTRACTIONS[m.group(0)]) for m in _BARE_CONTRACTION.finditer(text)]
     index: tuple[int, ...] | None = None
     if edits:
         text, index = _apply(text, edits)
