@@ -89,7 +89,15 @@ def train_command(
         write_atomic(output.with_name(output.stem + ".cv.json"), json.dumps(cv_json(crossed), indent=1) + "\n")
     write_atomic(card_path(output), model_card(result.artifact, digest=digest, cross_validation=boards))
     table = Table(title=f"{output} (sha256 {digest[:12]})")
-    for col in ("label", "positives", "threshold (rule fired)", "threshold (alone)", "P", "R", "F1 (out of fold, by writer)"):
+    for col in (
+        "label",
+        "positives",
+        "threshold (rule fired)",
+        "threshold (alone)",
+        "P",
+        "R",
+        "F1 (out of fold, by writer)",
+    ):
         table.add_column(col, justify="left" if col == "label" else "right")
     for f in result.fits:
         table.add_row(
