@@ -108,6 +108,32 @@ def test_jobs_recording_is_transcribed_and_analysed_in_the_background(
 
 
 @needs_espeak
+def test_jobs_progress_only_goes_forward_while_the_speech_model_loads(app: FastAPI, stop_wav: bytes) -> None:
+    """A fresh worker loads the speech model on its first job: that step comes before decoding (0-10), so it
+    must not report more than decoding does (a poll once saw 0, 5, then 0 again)."""
+    from deescalate.web.recordings import JobWorker
+
+    job_id = _leave_job(app, data=stop_wav, state=JobState.running, attempts=1)  # no other worker claims it
+    worker = JobWorker(app.state.sessions, app.state.settings)
+    reported: list[tuple[str, int]] = []
+    record = worker._set
+
+    def spy(job: int, **values: Any) -> None:
+        if "percent" in values:
+            reported.append((values["stage"], values["percent"]))
+        record(job, **values)
+
+    worker._set = spy  # type: ignore[method-assign]
+    worker.run_job(job_id)
+    stages = [stage for stage, _ in reported]
+    assert "loading the speech model" in stages and "transcribing" in stages
+    percents = [p for _, p in reported]
+    assert percents == sorted(percents), reported
+    with app.state.sessions() as session:
+        assert session.get(Job, job_id).state == JobState.done.value
+
+
+@needs_espeak
 def test_jobs_interrupted_job_is_requeued_on_start(app: FastAPI, auth: Auth, stop_wav: bytes) -> None:
     job_id = _leave_job(app, data=stop_wav, state=JobState.running, attempts=1)
     with TestClient(app) as client:  # the server starts again

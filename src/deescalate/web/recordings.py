@@ -272,7 +272,8 @@ class JobWorker:
 
     def _speech_model(self, job_id: int) -> Transcriber:
         if self._transcriber is None:  # loaded once, on the first job, kept for the next ones
-            self._progress(job_id, "loading the speech model", 5)
+            # before the recording is decoded (0-10): at 0, so that progress never goes back
+            self._progress(job_id, "loading the speech model", 0)
             if self._make_transcriber is not None:
                 self._transcriber = self._make_transcriber()
             else:

@@ -113,7 +113,8 @@ class LearnedLayer(Detector):
         known = ids >= 0
         x = csr_matrix((values[known], (rows[known], ids[known])), shape=(len(feats), len(self.artifact.vocab)))
         scores = np.asarray(x @ self.weights, dtype=np.float64) + self.bias
-        return 1.0 / (1.0 + np.exp(-(self.calibration[:, 0] * scores + self.calibration[:, 1])))
+        z = np.clip(self.calibration[:, 0] * scores + self.calibration[:, 1], -500.0, 500.0)  # no overflow in exp
+        return 1.0 / (1.0 + np.exp(-z))
 
     def decide_all(
         self, contexts: list[UtteranceContext], found: list[list[Finding]], feats: list[dict[str, float]]
