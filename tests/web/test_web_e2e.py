@@ -221,6 +221,9 @@ def test_web_e2e_review_with_the_keyboard_only(page: Page) -> None:
     expect(second.locator(".badge")).to_have_text("Confirmed")
     expect(second.locator(".comment")).to_have_text("checked the video: calm and clear")
     expect(page.locator("#review-progress")).to_contain_text("2 confirmed")
+    # the focus goes back to the swapped row's button once htmx has settled it (bounded wait, then the check)
+    _htmx_idle(page)
+    page.wait_for_function("() => document.activeElement && document.activeElement.value === 'confirm'", timeout=5000)
     assert _focused(page)["value"] == "confirm"  # still on the button that was pressed
 
 
