@@ -130,8 +130,26 @@ def test_phrasing_class_is_read_by_meaning(
         (("O1", "Stay right there for me."), ("O1", "Okay, now walk slowly toward me."), False),
         # ... but hands stay where they were put, even across "now"
         (("O1", "Keep your hands up high."), ("O1", "Now push yourself up off the ground."), True),
+        # clearing a room against holding everybody in it; unlocking a door against hands on the wheel
+        (("O1", "Everybody out of the house, now!"), ("O2", "Nobody leaves! Stay inside!"), True),
+        (("O1", "Unlock the door for me."), ("O2", "Keep your hands on the wheel!"), True),
+        # near misses: out of the way is not out of the building; a story is not an order
+        (("O1", "Everybody out of the way, let the medics in."), ("O2", "Nobody move."), False),
+        (("O1", "So you got out of the house at eight?"), ("O2", "Don't move."), False),
     ],
-    ids=["hands-license", "wheel-registration", "hands-crawl", "sequence", "together", "own-next-step", "hands-held"],
+    ids=[
+        "hands-license",
+        "wheel-registration",
+        "hands-crawl",
+        "sequence",
+        "together",
+        "own-next-step",
+        "hands-held",
+        "out-of-house-stay-inside",
+        "unlock-wheel",
+        "out-of-the-way",
+        "story",
+    ],
 )
 def test_phrasing_class_hand_positions_conflict_with_reaching(
     first: tuple[str, str], second: tuple[str, str], conflict: bool
