@@ -45,6 +45,7 @@ _ARRAYS = (
     "example_ids",
     "example_norms",
 )
+_OPTIONAL_ARRAYS = ("alone_thresholds",)  # members newer models have; written after the others, in this order
 
 
 @dataclass(frozen=True)
@@ -94,14 +95,13 @@ def artifact_bytes(artifact: ModelArtifact) -> bytes:
         put("meta.json", _json(artifact.meta))
         put("vocab.json", _json(artifact.vocab))
         put("examples.json", _json(artifact.examples))
-        for name in _ARRAYS:
+        for name in (*_ARRAYS, *_OPTIONAL_ARRAYS):
+            value = getattr(artifact, name)
+            if value is None:  # an optional member the model does not have
+                continue
             array_bytes = io.BytesIO()
-            np.save(array_bytes, getattr(artifact, name), allow_pickle=False)
+            np.save(array_bytes, value, allow_pickle=False)
             put(f"{name}.npy", array_bytes.getvalue())
-        if artifact.alone_thresholds is not None:
-            array_bytes = io.BytesIO()
-            np.save(array_bytes, artifact.alone_thresholds, allow_pickle=False)
-            put("alone_thresholds.npy", array_bytes.getvalue())
     return buffer.getvalue()
 
 
@@ -116,9 +116,8 @@ def load_artifact(path: Path) -> ModelArtifact:
             meta = json.loads(zf.read("meta.json"))
             if meta.get("format") != FORMAT:
                 raise ConfigError(Code.E042, f"model format {meta.get('format')!r} is not {FORMAT}", file=where)
-            arrays = {a: np.load(io.BytesIO(zf.read(f"{a}.npy")), allow_pickle=False) for a in _ARRAYS}
-            if "alone_thresholds.npy" in names:
-                arrays["alone_thresholds"] = np.load(io.BytesIO(zf.read("alone_thresholds.npy")), allow_pickle=False)
+            present = [*_ARRAYS, *(a for a in _OPTIONAL_ARRAYS if f"{a}.npy" in names)]
+            arrays = {a: np.load(io.BytesIO(zf.read(f"{a}.npy")), allow_pickle=False) for a in present}
             artifact = ModelArtifact(
                 meta=meta,
                 vocab=json.loads(zf.read("vocab.json")),

@@ -20,9 +20,9 @@ LIMITS = """\
   cannot-comply threshold weighs recall twice (F2) with a lower precision floor (0.5) for what the model
   finds alone: that label raises more false alarms by design.
 - A finding the model makes where no rule fired must be right at least 70% of the time out of fold (the
-  registry's `alone_precision`): it has only the model's word for it. This costs about 0.015 macro F1 out of
-  fold on the training writers and gains about 0.02 on the development corpus, whose annotators mark
-  fewer of the borderline utterances the training writers marked.
+  registry's `alone_precision`): it has only the model's word for it. Measured for v3, this cost 0.006 macro
+  F1 on held-out training writers and gained 0.030 on the development corpus, whose annotators mark fewer
+  of the borderline utterances the training writers marked.
 - Findings are leads for a person to review against the recording, never conclusions about an officer.
 """
 

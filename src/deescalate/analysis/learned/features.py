@@ -31,8 +31,7 @@ TOKEN = re.compile(r"[a-z0-9']+|[?!]")
 CHAR_N = (3, 4, 5)
 PREVIOUS_WORDS = 12  # words of the previous turn that count
 COMMAND_IN_FORCE_S = 10.0
-_MARKS = frozenset("?!")
-MARKS = _MARKS
+MARKS = frozenset("?!")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +79,7 @@ def _unit(features: list[str], out: dict[str, float]) -> None:
 
 def char_weight(words: list[str]) -> float:
     """The value each character gram of ``words`` has (the group is scaled to unit length)."""
-    n = sum(len(char_features(w)) for w in words if w not in _MARKS)
+    n = sum(len(char_features(w)) for w in words if w not in MARKS)
     return 1.0 / math.sqrt(n) if n else 0.0
 
 
@@ -94,13 +93,13 @@ def utterance_features(
     feats: dict[str, float] = {}
     _unit(word_features(words), feats)
     if chars:
-        _unit([c for w in words if w not in _MARKS for c in char_features(w)], feats)
+        _unit([c for w in words if w not in MARKS for c in char_features(w)], feats)
     role = ctx.role.value
     feats[f"r:{role}"] = 1.0
     if ctx.role is Role.officer:
         flags = ctx.to_civilian
         feats["a:civilian" if all(flags) else "a:partner" if not any(flags) else "a:mixed"] = 1.0
-    n = sum(1 for w in words if w not in _MARKS)
+    n = sum(1 for w in words if w not in MARKS)
     feats[f"n:{'1-3' if n <= 3 else '4-8' if n <= 8 else '9-16' if n <= 16 else '17+'}"] = 1.0
     for detector, label in rule_hits:
         feats[f"h:{detector}"] = 1.0

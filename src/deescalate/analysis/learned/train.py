@@ -275,8 +275,8 @@ def _thresholds(
     allowed = alone_ok[None, :] & (tp > 0)
     if recall_target is not None:
         allowed &= recall >= recall_target
-    if not allowed.any():
-        allowed = alone_ok[None, :] & (tp >= 0)
+    if not allowed.any():  # nothing finds a positive (or keeps the recall): any pair under the floor
+        allowed = np.broadcast_to(alone_ok[None, :], tp.shape)
     score = np.where(allowed, score, -1.0)
     i, j = np.unravel_index(int(np.argmax(score)), score.shape)
     t_alone = float(THRESHOLD_GRID[j])
